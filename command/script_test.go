@@ -1,0 +1,33 @@
+package command
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets testscript run the sfsync binary as a re-executed test
+// binary, so scripts exercise the real Main: arguments, streams, exit codes.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"sfsync": func() { os.Exit(Main()) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup:               scriptSetup,
+	})
+}
+
+// scriptSetup prepares each script's environment. Scripts that need an org
+// start one with the localorg commands.
+func scriptSetup(env *testscript.Env) error {
+	env.Setenv("NO_COLOR", "1")
+	return nil
+}
