@@ -117,6 +117,11 @@ func (r *CSVReader) Header() (*Header, error) {
 		r.done = true
 		return nil, r.err
 	}
+	if len(names) == 1 && names[0] == "Records not found for this query" {
+		// Bulk 1.0's body for a CSV query with no rows.
+		r.done = true
+		return nil, nil
+	}
 	r.header = NewHeader(names)
 	return r.header, nil
 }
