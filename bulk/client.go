@@ -262,7 +262,7 @@ func (c *Client) login(ctx context.Context, stale *Session) error {
 	if stale != nil && c.sess != stale {
 		return nil
 	}
-	s, err := c.cfg.Auth.Authenticate(ctx, AuthContext{HTTP: c.hc, Version: c.version, ClientName: c.cfg.ClientName})
+	s, err := c.cfg.Auth.Authenticate(ctx, AuthContext{HTTP: c.hc, Version: c.cfg.APIVersion, ClientName: c.cfg.ClientName})
 	if err != nil {
 		c.invalid = stale != nil
 		return fmt.Errorf("log in (%s): %w", c.cfg.Auth, err)

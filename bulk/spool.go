@@ -96,6 +96,12 @@ func (s *spool) reader() (*spoolReader, error) {
 
 // read returns record i's cells (valid until the next read).
 func (sr *spoolReader) read(i int, cells []cell) ([]cell, error) {
+	if sr.s.w.Buffered() > 0 {
+		if err := sr.s.w.Flush(); err != nil {
+			return nil, fmt.Errorf("spool: %w", err)
+		}
+		sr.r = nil
+	}
 	off := sr.s.offsets[i]
 	if sr.r == nil || sr.pos != off {
 		sr.r = bufio.NewReaderSize(io.NewSectionReader(sr.s.f, off, sr.s.off-off), 64<<10)
