@@ -138,7 +138,7 @@ func TestWriteCSV(t *testing.T) {
 
 func TestParseRecordErrors(t *testing.T) {
 	tests := map[string][]RecordError{
-		"ENTITY_IS_DELETED:entity is deleted:--": {{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted"}},
+		"ENTITY_IS_DELETED:entity is deleted:--":                             {{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted"}},
 		"REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --": {{StatusCode: "REQUIRED_FIELD_MISSING", Message: "Required fields are missing: [Name]", Fields: []string{"Name"}}},
 		"DUPLICATE_VALUE:dup:A,B -- INVALID_FIELD:bad -- value:--": {
 			{StatusCode: "DUPLICATE_VALUE", Message: "dup", Fields: []string{"A", "B"}},
