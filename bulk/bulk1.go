@@ -581,3 +581,13 @@ func (j *Job1) BatchRequest(ctx context.Context, batchID string) (io.ReadCloser,
 	}
 	return resp.Body, nil
 }
+
+// BatchResultRaw opens a batch's result body as Salesforce sent it (CSV,
+// XML or JSON for ingest batches; the result list for query batches).
+func (j *Job1) BatchResultRaw(ctx context.Context, batchID string) (io.ReadCloser, error) {
+	resp, err := j.c.do(ctx, call{method: http.MethodGet, path: j.c.asyncPath("/job/%s/batch/%s/result", j.Info.ID, batchID), api: apiBulk1, retry: retrySafe})
+	if err != nil {
+		return nil, fmt.Errorf("results of batch %s: %w", batchID, err)
+	}
+	return resp.Body, nil
+}
