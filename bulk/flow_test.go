@@ -754,3 +754,116 @@ func TestGzipResponsesAndUploads(t *testing.T) {
 	}
 	_ = bytes.MinRead
 }
+
+func TestGzipResponses(t *testing.T) {
+	org := fakeorg.New(t)
+	org.Set(func(o *fakeorg.Org) { o.GzipResponses = true })
+	c := connect(t, org, soap(org), "60.0")
+	recs := accounts(30, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("Z", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs)}
+	collect(t, &req)
+	if sum, err := c.Ingest(context.Background(), req); err != nil || sum.Succeeded != 30 {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	n := 0
+	if err := c.QueryEach(context.Background(), "SELECT Id, Name FROM Account", bulk.QueryOptions{}, func(bulk.Row) error { n++; return nil }); err != nil || n != 30 {
+		t.Errorf("query over gzip: %v, %d rows", err, n)
+	}
+	if d, err := c.Describe(context.Background(), "Account"); err != nil || len(d.Fields) == 0 {
+		t.Errorf("describe over gzip: %v", err)
+	}
+}
+
+// Calls that could duplicate work are not repeated after an answer that
+// Salesforce may have acted on; calls that cannot, are.
+func TestRetryOnlyWhereSafe(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	ctx := context.Background()
+	count := func(method, suffix string) int {
+		n := 0
+		for _, r := range org.Requests {
+			if r.Method == method && strings.HasSuffix(r.URL.Path, suffix) {
+				n++
+			}
+		}
+		return n
+	}
+	// A GET after a 500 and after a reset connection: retried.
+	org.Set(func(o *fakeorg.Org) { o.Fail500 = 1; o.ResetConnections = 1 })
+	if _, err := c.Limits(ctx); err != nil || count("GET", "/limits/") != 3 {
+		t.Errorf("limits: %v after %d calls", err, count("GET", "/limits/"))
+	}
+	// Creating an ingest job after a 500 or a reset: not retried.
+	org.Set(func(o *fakeorg.Org) { o.Fail500 = 1 })
+	if _, err := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Account", Operation: bulk.Insert}); bulk.ErrorCode(err) != "UNKNOWN_EXCEPTION" || count("POST", "/jobs/ingest/") != 1 {
+		t.Errorf("create after 500: %v, %d calls", err, count("POST", "/jobs/ingest/"))
+	}
+	org.Set(func(o *fakeorg.Org) { o.ResetConnections = 1 })
+	if _, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert}); err == nil || count("POST", "/job") != 1 {
+		t.Errorf("1.0 create after a reset: %v, %d calls", err, count("POST", "/job"))
+	}
+	// ... but after a 503 (rejected before any work) it is.
+	org.Set(func(o *fakeorg.Org) { o.Fail503 = 2 })
+	if _, err := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Account", Operation: bulk.Insert}); err != nil || count("POST", "/jobs/ingest/") != 4 {
+		t.Errorf("create after 503s: %v, %d calls", err, count("POST", "/jobs/ingest/"))
+	}
+	// Closing a job whose first close got through: InvalidJobState is
+	// checked against the job's state and accepted.
+	j, _ := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert})
+	if _, err := j.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := j.Close(ctx); err != nil || info.State != "Closed" {
+		t.Errorf("second close: %v %s", err, info.State)
+	}
+}
+
+func TestSubmitStopFinishesWhatWasSent(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	submit, stop := context.WithCancel(context.Background())
+	defer stop()
+	recs := accounts(100, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprintf("Account number %03d", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Name"}, UploadBytes: 1000, Submit: submit}
+	got := collect(t, &req)
+	req.OnJob = func(ctx context.Context, j bulk.JobRef) error { stop(); return nil } // the first Ctrl-C, right after the first job
+	sum, err := c.Ingest(context.Background(), req)
+	if !errors.Is(err, bulk.ErrSubmitStopped) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	// The first job (52 records) was finished and reported; nothing else sent.
+	if len(sum.Jobs) != 1 || sum.Records != 52 || sum.Succeeded != 52 || len(got.results) != 52 || len(org.Records("Account")) != 52 {
+		t.Errorf("summary %+v, %d results", sum, len(got.results))
+	}
+}
+
+func TestCancelAbortsJobsInFlight(t *testing.T) {
+	for _, api := range []bulk.API{bulk.Bulk2, bulk.Bulk1} {
+		t.Run(api.String(), func(t *testing.T) {
+			org := fakeorg.New(t)
+			org.Set(func(o *fakeorg.Org) { o.PollsBeforeDone = 1000 })
+			c := connect(t, org, soap(org), "60.0")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			recs := accounts(5, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint(i))} })
+			req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: api}
+			got := collect(t, &req)
+			req.OnProgress = func(bulk.Progress) { cancel() } // the second Ctrl-C while waiting
+			_, err := c.Ingest(ctx, req)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err %v", err)
+			}
+			// State changes: UploadComplete (2.0) or Closed (1.0), then Aborted.
+			changes := 0
+			for _, r := range org.Requests {
+				if r.Method == "PATCH" && strings.HasSuffix(r.URL.Path, "/jobs/ingest/"+got.jobs[0].ID) || r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/job/"+got.jobs[0].ID) {
+					changes++
+				}
+			}
+			if changes != 2 {
+				t.Errorf("%d state changes: job in flight not aborted", changes)
+			}
+		})
+	}
+}

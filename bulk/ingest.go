@@ -213,8 +213,8 @@ type ingest struct {
 	seed maphash.Seed
 
 	attempt int
-	retry   []int   // records to resubmit after UNABLE_TO_LOCK_ROW
-	jobErrs []error // jobs/batches failed as a whole
+	retry   []Result // held results of records to resubmit after UNABLE_TO_LOCK_ROW
+	jobErrs []error  // jobs/batches failed as a whole
 }
 
 // sink is one API's way of submitting chunks and collecting results.
@@ -237,21 +237,18 @@ func (in *ingest) newSink() sink {
 }
 
 func (in *ingest) run(ctx context.Context) error {
-	s := in.newSink()
-	f := s.format()
-	maxRecs, maxBytes := s.limits()
 	var err error
 	in.sr, err = in.sp.reader()
 	if err != nil {
 		return err
 	}
 	// First pass: spool the records, submitting each chunk as it fills.
-	ch := newChunk(0)
+	p := in.newPass(false, true)
 	var cells []cell
 	var stopErr error
 	for rec := range in.req.Records {
 		if e := in.req.Submit.Err(); e != nil {
-			stopErr = fmt.Errorf("submitting stopped: %w", e)
+			stopErr = fmt.Errorf("%w: %w", ErrSubmitStopped, e)
 			break
 		}
 		i, cl, err := in.sp.add(rec, cells)
@@ -259,70 +256,136 @@ func (in *ingest) run(ctx context.Context) error {
 			return fmt.Errorf("record %d: %w", i, err)
 		}
 		cells = cl
-		size, recBytes, newHdr, _ := ch.cost(f, cells, in.sp.names)
-		if ch.rows > 0 && (ch.rows >= maxRecs || size > maxBytes) {
-			if err := in.submit(ctx, s, ch); err != nil {
-				return in.fail(ctx, s, err)
+		if err := p.add(ctx, i, cells); err != nil {
+			if errors.Is(err, ErrSubmitStopped) {
+				stopErr = err
+				break
 			}
-			ch = newChunk(i)
-			size, recBytes, newHdr, _ = ch.cost(f, cells, in.sp.names)
-		}
-		if size > maxBytes {
-			return in.fail(ctx, s, fmt.Errorf("record %d alone is %d bytes, over the %d-byte upload limit", i, size, maxBytes))
-		}
-		ch.add(i, cells, recBytes, newHdr)
-	}
-	if ch.rows > 0 && stopErr == nil {
-		if err := in.submit(ctx, s, ch); err != nil {
-			return in.fail(ctx, s, err)
+			return in.fail(ctx, p.s, err)
 		}
 	}
-	if err := s.finish(ctx); err != nil {
-		return in.fail(ctx, s, err)
+	if err := p.end(ctx, stopErr == nil); err != nil {
+		if !errors.Is(err, ErrSubmitStopped) {
+			return in.fail(ctx, p.s, err)
+		}
+		stopErr = err
 	}
-	// Lock retries: resubmit what failed with UNABLE_TO_LOCK_ROW.
+	// Lock retries: resubmit what failed with UNABLE_TO_LOCK_ROW, unless
+	// submitting was stopped (then the failures are reported as they are).
 	for len(in.retry) > 0 {
-		in.attempt++
-		idx := in.retry
+		held := in.retry
 		in.retry = nil
-		in.sum.LockRetried += len(idx)
+		if stopErr == nil && in.req.Submit.Err() != nil {
+			stopErr = fmt.Errorf("%w: %w", ErrSubmitStopped, in.req.Submit.Err())
+		}
+		if stopErr != nil {
+			for _, r := range held {
+				if err := in.report(r); err != nil {
+					return err
+				}
+			}
+			break
+		}
+		in.attempt++
+		in.sum.LockRetried += len(held)
 		if err := sleepCtx(ctx, time.Duration(in.attempt)*in.c.retry.BaseDelay); err != nil {
 			return err
 		}
-		s = in.newSink()
-		ch := &chunk{idx: []int{}, fieldSet: map[int]bool{}, kinds: map[int]Kind{}}
-		for _, i := range idx {
-			cl, err := in.sr.read(i, cells)
+		p = in.newPass(true, false)
+		for _, r := range held {
+			cl, err := in.sr.read(r.Index, cells)
 			if err != nil {
 				return err
 			}
 			cells = cl
-			size, recBytes, newHdr, _ := ch.cost(f, cells, in.sp.names)
-			if ch.rows > 0 && (ch.rows >= maxRecs || size > maxBytes) {
-				if err := in.submit(ctx, s, ch); err != nil {
-					return in.fail(ctx, s, err)
-				}
-				ch = &chunk{idx: []int{}, fieldSet: map[int]bool{}, kinds: map[int]Kind{}}
-				_, recBytes, newHdr, _ = ch.cost(f, cells, in.sp.names)
+			if err := p.add(ctx, r.Index, cells); err != nil {
+				return in.fail(ctx, p.s, err)
 			}
-			ch.add(i, cells, recBytes, newHdr)
 		}
-		if err := in.submit(ctx, s, ch); err != nil {
-			return in.fail(ctx, s, err)
-		}
-		if err := s.finish(ctx); err != nil {
-			return in.fail(ctx, s, err)
+		if err := p.end(ctx, true); err != nil {
+			return in.fail(ctx, p.s, err)
 		}
 	}
 	return errors.Join(append(in.jobErrs, stopErr)...)
 }
 
-func (in *ingest) submit(ctx context.Context, s sink, ch *chunk) error {
-	if e := in.req.Submit.Err(); e != nil {
-		return fmt.Errorf("submitting stopped: %w", e)
+// ErrSubmitStopped marks a write whose submitting was stopped
+// (IngestRequest.Submit cancelled): the jobs already submitted were waited
+// for and their records reported; the rest were never sent.
+var ErrSubmitStopped = errors.New("submitting stopped")
+
+// pass submits records to one sink in chunks within the sink's limits.
+type pass struct {
+	in       *ingest
+	s        sink
+	f        format
+	maxRecs  int
+	maxBytes int64
+	ch       *chunk
+	explicit bool // chunks of explicit indices (retries)
+	check    bool // stop when Submit is cancelled
+}
+
+func (in *ingest) newPass(explicit, checkSubmit bool) *pass {
+	s := in.newSink()
+	p := &pass{in: in, s: s, f: s.format(), explicit: explicit, check: checkSubmit}
+	p.maxRecs, p.maxBytes = s.limits()
+	return p
+}
+
+func (p *pass) newChunk(i int) *chunk {
+	ch := newChunk(i)
+	if p.explicit {
+		ch.idx = []int{}
 	}
-	in.sum.Records += ch.rows
-	return s.submit(ctx, ch)
+	return ch
+}
+
+func (p *pass) add(ctx context.Context, i int, cells []cell) error {
+	if p.ch == nil {
+		p.ch = p.newChunk(i)
+	}
+	size, recBytes, newHdr, _ := p.ch.cost(p.f, cells, p.in.sp.names)
+	if p.ch.rows > 0 && (p.ch.rows >= p.maxRecs || size > p.maxBytes) {
+		if err := p.submit(ctx); err != nil {
+			return err
+		}
+		p.ch = p.newChunk(i)
+		size, recBytes, newHdr, _ = p.ch.cost(p.f, cells, p.in.sp.names)
+	}
+	if size > p.maxBytes {
+		return fmt.Errorf("record %d alone is %d bytes, over the %d-byte upload limit", i, size, p.maxBytes)
+	}
+	p.ch.add(i, cells, recBytes, newHdr)
+	return nil
+}
+
+func (p *pass) submit(ctx context.Context) error {
+	if p.check {
+		if e := p.in.req.Submit.Err(); e != nil {
+			return fmt.Errorf("%w: %w", ErrSubmitStopped, e)
+		}
+	}
+	p.in.sum.Records += p.ch.rows
+	return p.s.submit(ctx, p.ch)
+}
+
+// end submits the last chunk (when submit is true) and waits for the jobs
+// of the pass, reporting their results.
+func (p *pass) end(ctx context.Context, submit bool) error {
+	var stop error
+	if submit && p.ch != nil && p.ch.rows > 0 {
+		if err := p.submit(ctx); err != nil {
+			if !errors.Is(err, ErrSubmitStopped) {
+				return err
+			}
+			stop = err
+		}
+	}
+	if err := p.s.finish(ctx); err != nil {
+		return err
+	}
+	return stop
 }
 
 // fail aborts jobs in flight when ctx was cancelled (the second Ctrl-C).
@@ -352,11 +415,16 @@ func (in *ingest) emit(r Result) error {
 	if !r.Success && !r.Unprocessed && in.attempt < in.req.LockRetries && r.Index >= 0 {
 		for _, e := range r.Errors {
 			if e.StatusCode == "UNABLE_TO_LOCK_ROW" {
-				in.retry = append(in.retry, r.Index)
+				in.retry = append(in.retry, r)
 				return nil
 			}
 		}
 	}
+	return in.report(r)
+}
+
+// report counts a result and hands it to the caller.
+func (in *ingest) report(r Result) error {
 	switch {
 	case r.Success:
 		in.sum.Succeeded++

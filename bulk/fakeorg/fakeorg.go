@@ -52,6 +52,13 @@ type Org struct {
 	MaxVersion string
 	// Fail503 makes the next n API calls (not logins) answer 503.
 	Fail503 int
+	// Fail500 makes the next n API calls answer 500.
+	Fail500 int
+	// ResetConnections makes the next n API calls lose their connection
+	// (after the request was read: Salesforce may have acted on it).
+	ResetConnections int
+	// GzipResponses compresses answers for clients that accept gzip.
+	GzipResponses bool
 	// LockFailures makes the next n records processed fail with
 	// UNABLE_TO_LOCK_ROW.
 	LockFailures int
@@ -216,6 +223,25 @@ func (o *Org) serve(w http.ResponseWriter, r *http.Request) {
 		o.Fail503--
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 		return
+	}
+	if o.Fail500 > 0 {
+		o.Fail500--
+		writeJSON(w, 500, []map[string]string{{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error occurred."}})
+		return
+	}
+	if o.ResetConnections > 0 {
+		o.ResetConnections--
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+	}
+	if o.GzipResponses && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		gw := &gzipWriter{ResponseWriter: w, zw: gzip.NewWriter(w)}
+		defer gw.zw.Close()
+		w = gw
 	}
 	if p == "/services/data" || p == "/services/data/" {
 		o.versions(w)
@@ -887,4 +913,26 @@ func parseErr(cell string) map[string]any {
 		}
 	}
 	return map[string]any{"statusCode": code, "message": msg, "fields": fields}
+}
+
+type gzipWriter struct {
+	http.ResponseWriter
+	zw          *gzip.Writer
+	wroteHeader bool
+}
+
+func (g *gzipWriter) WriteHeader(status int) {
+	if !g.wroteHeader {
+		g.wroteHeader = true
+		g.Header().Set("Content-Encoding", "gzip")
+		g.Header().Del("Content-Length")
+	}
+	g.ResponseWriter.WriteHeader(status)
+}
+
+func (g *gzipWriter) Write(b []byte) (int, error) {
+	if !g.wroteHeader {
+		g.WriteHeader(http.StatusOK)
+	}
+	return g.zw.Write(b)
 }
