@@ -867,3 +867,28 @@ func TestCancelAbortsJobsInFlight(t *testing.T) {
 		})
 	}
 }
+
+func TestRowsAll(t *testing.T) {
+	org := fakeorg.New(t)
+	org.AddRecords("Account", map[string]string{"Name": "A"}, map[string]string{"Name": "B"}, map[string]string{"Name": "C"})
+	c := connect(t, org, soap(org), "60.0")
+	var names []string
+	for row, err := range c.Query(context.Background(), "SELECT Name FROM Account", bulk.QueryOptions{}).All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := row.Get("Name")
+		names = append(names, n)
+		if len(names) == 2 {
+			break
+		}
+	}
+	if len(names) != 2 {
+		t.Errorf("names %v", names)
+	}
+	for _, err := range c.Query(context.Background(), "SELECT Name FROM", bulk.QueryOptions{}).All() {
+		if bulk.ErrorCode(err) != "MALFORMED_QUERY" {
+			t.Errorf("bad query: %v", err)
+		}
+	}
+}

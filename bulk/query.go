@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -103,6 +104,24 @@ func (c *Client) QueryEach(ctx context.Context, soql string, opt QueryOptions, f
 		}
 	}
 	return rows.Err()
+}
+
+// All ranges over the rows; the last pair carries the error that stopped
+// them, if any. Breaking out of the loop closes the rows.
+//
+//	for row, err := range c.Query(ctx, soql, opt).All() { … }
+func (r *Rows) All() iter.Seq2[Row, error] {
+	return func(yield func(Row, error) bool) {
+		defer r.Close()
+		for r.Next() {
+			if !yield(r.Row(), nil) {
+				return
+			}
+		}
+		if err := r.Err(); err != nil {
+			yield(Row{}, err)
+		}
+	}
 }
 
 // JobID is the query job's id (Bulk 2.0 and 1.0), once known.
