@@ -19,6 +19,7 @@ import (
 const orgEnvHelp = `The org comes from flags or, for secrets, only from the environment:
   -instance-url URL    SFSYNC_INSTANCE_URL    the org's base URL (with an access token)
   (secret)             SFSYNC_ACCESS_TOKEN    a session id / OAuth access token
+  -sf-org ALIAS        SFSYNC_SF_ORG          reuse a Salesforce CLI login (sf org login web -a ALIAS)
   -login-url URL       SFSYNC_LOGIN_URL       where to log in (default https://login.salesforce.com)
   -username NAME       SFSYNC_USERNAME        for SOAP, password and JWT logins
   (secret)             SFSYNC_PASSWORD        password (SOAP or OAuth username-password flow)
@@ -28,7 +29,7 @@ const orgEnvHelp = `The org comes from flags or, for secrets, only from the envi
   (secret)             SFSYNC_REFRESH_TOKEN   OAuth refresh token
   -jwt-key-file FILE   SFSYNC_JWT_KEY_FILE    private key for the JWT bearer flow
   -api-version V       SFSYNC_API_VERSION     highest API version to use (default ` + bulk.MaxAPIVersion + `)
-The first that applies wins: access token; JWT (key file, client id, username);
+The first that applies wins: access token; sf CLI login; JWT (key file, client id, username);
 refresh token; username + password with a client id (OAuth) or without (SOAP,
 API < 65.0); client id + secret alone (client credentials).`
 
@@ -91,6 +92,7 @@ type orgOptions struct {
 	password, securityToken           string
 	clientID, clientSecret            string
 	refreshToken, jwtKeyFile, version string
+	sfOrg                             string
 }
 
 // parseJobArgs parses a job subcommand's arguments. It does no I/O; getenv
@@ -103,6 +105,7 @@ func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOpt
 	org := &o.org
 	fs.StringVar(&org.instanceURL, "instance-url", getenv("SFSYNC_INSTANCE_URL"), "")
 	fs.StringVar(&org.loginURL, "login-url", getenv("SFSYNC_LOGIN_URL"), "")
+	fs.StringVar(&org.sfOrg, "sf-org", getenv("SFSYNC_SF_ORG"), "")
 	fs.StringVar(&org.username, "username", getenv("SFSYNC_USERNAME"), "")
 	fs.StringVar(&org.clientID, "client-id", getenv("SFSYNC_CLIENT_ID"), "")
 	fs.StringVar(&org.jwtKeyFile, "jwt-key-file", getenv("SFSYNC_JWT_KEY_FILE"), "")
@@ -161,6 +164,8 @@ func (o orgOptions) authenticator() (bulk.Authenticator, error) {
 			return nil, errors.New("SFSYNC_ACCESS_TOKEN needs -instance-url or SFSYNC_INSTANCE_URL")
 		}
 		return bulk.AccessToken{InstanceURL: o.instanceURL, Token: o.accessToken}, nil
+	case o.sfOrg != "":
+		return bulk.SFCLI{TargetOrg: o.sfOrg}, nil
 	case o.jwtKeyFile != "":
 		if o.clientID == "" || o.username == "" {
 			return nil, errors.New("the JWT bearer flow needs -client-id and -username with -jwt-key-file")

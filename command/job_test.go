@@ -65,6 +65,7 @@ func TestOrgAuthenticatorChoice(t *testing.T) {
 		want string
 	}{
 		{orgOptions{instanceURL: "https://x", accessToken: "t"}, "access token"},
+		{orgOptions{sfOrg: "dev", username: "u", password: "p"}, "sf CLI org dev"},
 		{orgOptions{jwtKeyFile: "k", clientID: "c", username: "u"}, "JWT bearer"},
 		{orgOptions{refreshToken: "r", clientID: "c"}, "refresh token"},
 		{orgOptions{username: "u", password: "p", clientID: "c"}, "username-password"},
