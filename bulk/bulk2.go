@@ -353,11 +353,18 @@ func (r ResultSet) String() string {
 // IngestResults2 opens one of a finished ingest job's result CSVs as a
 // stream of rows. Close it when done.
 func (c *Client) IngestResults2(ctx context.Context, jobID string, set ResultSet) (*CSVReader, error) {
-	resp, err := c.do(ctx, call{method: http.MethodGet, path: c.dataPath("/jobs/ingest/%s/%s/", jobID, set), api: apiREST, accept: "text/csv", retry: retrySafe})
-	if err != nil {
-		return nil, fmt.Errorf("%s of job %s: %w", set, jobID, err)
+	open := func() (*CSVReader, error) {
+		resp, err := c.do(ctx, call{method: http.MethodGet, path: c.dataPath("/jobs/ingest/%s/%s/", jobID, set), api: apiREST, accept: "text/csv", retry: retrySafe})
+		if err != nil {
+			return nil, fmt.Errorf("%s of job %s: %w", set, jobID, err)
+		}
+		return NewCSVReader(resp.Body), nil
 	}
-	return NewCSVReader(resp.Body), nil
+	cr, err := open()
+	if err != nil {
+		return nil, err
+	}
+	return c.resumable(ctx, cr, open), nil
 }
 
 // QueryJobSpec2 creates a Bulk 2.0 query job.
@@ -404,5 +411,13 @@ func (c *Client) QueryResultPage2(ctx context.Context, jobID, locator string, ma
 	if next == "null" {
 		next = ""
 	}
-	return NewCSVReader(resp.Body), next, nil
+	// Locators are stable: the same page can be fetched again.
+	again := func() (*CSVReader, error) {
+		resp, err := c.do(ctx, call{method: http.MethodGet, path: c.dataPath("/jobs/query/%s/results", jobID), query: q, api: apiREST, accept: "text/csv", retry: retrySafe})
+		if err != nil {
+			return nil, err
+		}
+		return NewCSVReader(resp.Body), nil
+	}
+	return c.resumable(ctx, NewCSVReader(resp.Body), again), next, nil
 }

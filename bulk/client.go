@@ -691,3 +691,12 @@ func negotiate(want string, versions []APIVersion) (string, error) {
 func (c *Client) dataPath(format string, args ...any) string {
 	return "/services/data/v" + c.version + fmt.Sprintf(format, args...)
 }
+
+// resumable makes cr fetch its body again with open when the connection
+// breaks mid-body, skipping the rows already read.
+func (c *Client) resumable(ctx context.Context, cr *CSVReader, open func() (*CSVReader, error)) *CSVReader {
+	cr.reopen = open
+	cr.maxTries = c.retry.MaxAttempts - 1
+	cr.wait = func(attempt int) error { return c.sleep(ctx, attempt) }
+	return cr
+}

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Header is the column list of a result or query CSV, with case-insensitive
@@ -86,6 +89,64 @@ type CSVReader struct {
 
 	inMem bool // rows served from mem (a REST page) instead of r
 	mem   []Row
+
+	// reopen fetches the same body again after the connection broke
+	// mid-body; Next then skips the rows already read (reads are safe to
+	// repeat). wait backs off before attempt n; nil reopen: no resuming.
+	reopen   func() (*CSVReader, error)
+	wait     func(attempt int) error
+	attempts int
+	maxTries int
+}
+
+// transientRead reports a body read that failed because the connection
+// broke, not because the data was bad.
+func transientRead(err error) bool {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return false
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
+// resume replaces a broken body by a fresh copy positioned after the rows
+// already read.
+func (r *CSVReader) resume() bool {
+	for r.reopen != nil && r.attempts < r.maxTries {
+		r.attempts++
+		if r.wait != nil && r.wait(r.attempts) != nil {
+			return false
+		}
+		fresh, err := r.reopen()
+		if err != nil {
+			continue
+		}
+		if _, err := fresh.Header(); err != nil {
+			fresh.Close()
+			continue
+		}
+		ok := true
+		for k := int64(0); k < r.n; k++ {
+			if !fresh.Next() {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			fresh.Close()
+			continue
+		}
+		if r.closer != nil {
+			r.closer.Close()
+		}
+		r.r, r.closer, r.err, r.done = fresh.r, fresh.closer, nil, fresh.done
+		return true
+	}
+	return false
 }
 
 // NewCSVReader reads CSV from rc, which it closes on Close.
@@ -143,6 +204,9 @@ func (r *CSVReader) Next() bool {
 	if err == io.EOF {
 		r.done = true
 		return false
+	}
+	if err != nil && transientRead(err) && r.resume() {
+		return r.Next()
 	}
 	if err != nil {
 		r.err = fmt.Errorf("read CSV row %d: %w", r.n+1, err)

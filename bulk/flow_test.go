@@ -892,3 +892,48 @@ func TestRowsAll(t *testing.T) {
 		}
 	}
 }
+
+// A result body that breaks mid-way is fetched again and resumed after the
+// rows already read: no row lost, none repeated.
+func TestBrokenBodiesResume(t *testing.T) {
+	org := fakeorg.New(t)
+	for i := 0; i < 40; i++ {
+		org.AddRecords("Account", map[string]string{"Name": fmt.Sprintf("A%02d", i)})
+	}
+	c := connect(t, org, soap(org), "60.0")
+	for _, opt := range []bulk.QueryOptions{{API: bulk.Bulk2, MaxRecords: 15}, {API: bulk.Bulk1}} {
+		org.Set(func(o *fakeorg.Org) { o.BreakBodies = 2 })
+		seen := map[string]int{}
+		err := c.QueryEach(context.Background(), "SELECT Id, Name FROM Account", opt, func(r bulk.Row) error {
+			n, _ := r.Get("Name")
+			seen[n]++
+			return nil
+		})
+		if err != nil || len(seen) != 40 {
+			t.Errorf("%v: %v, %d distinct rows", opt.API, err, len(seen))
+		}
+		for n, k := range seen {
+			if k != 1 {
+				t.Errorf("%v: %s read %d times", opt.API, n, k)
+			}
+		}
+		if opt.API == bulk.Bulk2 {
+			pages := 0
+			for _, r := range org.Requests {
+				if strings.HasSuffix(r.URL.Path, "/results") {
+					pages++
+				}
+			}
+			if pages != 3+2 { // three pages, two of them fetched twice
+				t.Errorf("%d page fetches, want 5", pages)
+			}
+		}
+	}
+	org.Set(func(o *fakeorg.Org) { o.BreakBodies = 1; o.Shuffle = true })
+	recs := accounts(20, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("N", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Name"}}
+	got := collect(t, &req)
+	if sum, err := c.Ingest(context.Background(), req); err != nil || sum.Succeeded != 20 || len(got.results) != 20 {
+		t.Errorf("ingest results over a broken body: %v %+v", err, sum)
+	}
+}

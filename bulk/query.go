@@ -322,11 +322,18 @@ func (r *Rows) startBulk1() error {
 		}
 		p := pending[0]
 		pending = pending[1:]
-		body, err := job.Result(r.ctx, p[0], p[1])
+		open := func() (*CSVReader, error) {
+			body, err := job.Result(r.ctx, p[0], p[1])
+			if err != nil {
+				return nil, err
+			}
+			return NewCSVReader(body), nil
+		}
+		cr, err := open()
 		if err != nil {
 			return nil, err
 		}
-		return NewCSVReader(body), nil
+		return r.c.resumable(r.ctx, cr, open), nil
 	}
 	return nil
 }

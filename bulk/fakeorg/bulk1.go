@@ -246,7 +246,7 @@ func (o *Org) bulk1(w http.ResponseWriter, r *http.Request, body []byte) {
 		} else {
 			rows = append([][]string{rows[0]}, rows[half:]...)
 		}
-		writeCSV(w, rows, false)
+		o.writeResultCSV(w, rows, false)
 	}
 }
 

@@ -57,6 +57,9 @@ type Org struct {
 	// ResetConnections makes the next n API calls lose their connection
 	// (after the request was read: Salesforce may have acted on it).
 	ResetConnections int
+	// BreakBodies makes the next n CSV result bodies break after their
+	// first row (the connection drops mid-body).
+	BreakBodies int
 	// GzipResponses compresses answers for clients that accept gzip.
 	GzipResponses bool
 	// LockFailures makes the next n records processed fail with
@@ -585,7 +588,7 @@ func (o *Org) bulk2(w http.ResponseWriter, r *http.Request, rest string, body []
 				rows = [][]string{append(map[int][]string{0: {"sf__Id", "sf__Created"}, 1: {"sf__Id", "sf__Error"}, 2: nil}[k], h[0]...)}
 			}
 		}
-		writeCSV(w, rows, k < 2)
+		o.writeResultCSV(w, rows, k < 2)
 	case sub == "results" && query:
 		o.queryResults2(w, r, j)
 	default:
@@ -724,6 +727,19 @@ func dotZero(f float64) string {
 	return ".0"
 }
 
+// writeResultCSV writes a result body, breaking it when BreakBodies says so.
+func (o *Org) writeResultCSV(w http.ResponseWriter, rows [][]string, quoteAll bool) {
+	if o.BreakBodies > 0 && len(rows) > 2 {
+		o.BreakBodies--
+		writeCSV(w, rows[:2], quoteAll)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		panic(http.ErrAbortHandler)
+	}
+	writeCSV(w, rows, quoteAll)
+}
+
 func writeCSV(w io.Writer, rows [][]string, quoteAll bool) {
 	for ri, row := range rows {
 		for i, v := range row {
@@ -794,7 +810,7 @@ func (o *Org) queryResults2(w http.ResponseWriter, r *http.Request, j *job2) {
 	w.Header().Set("Sforce-Locator", next)
 	w.Header().Set("Sforce-NumberOfRecords", strconv.Itoa(end-start))
 	w.Header().Set("Content-Type", "text/csv")
-	writeCSV(w, append([][]string{j.rows[0]}, data[start:end]...), false)
+	o.writeResultCSV(w, append([][]string{j.rows[0]}, data[start:end]...), false)
 }
 
 // ---- REST ----
