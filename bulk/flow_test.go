@@ -937,3 +937,39 @@ func TestBrokenBodiesResume(t *testing.T) {
 		t.Errorf("ingest results over a broken body: %v %+v", err, sum)
 	}
 }
+
+// Records that share a key (here: the key column is missing from some) are
+// told apart by their whole rows.
+func TestDuplicateKeysMatchedByWholeRow(t *testing.T) {
+	org := fakeorg.New(t)
+	org.Set(func(o *fakeorg.Org) { o.Shuffle = true })
+	c := connect(t, org, soap(org), "60.0")
+	recs := accounts(30, func(i int) bulk.Record {
+		name := fmt.Sprint("D", i)
+		if i%5 == 0 {
+			name = "BAD"
+		}
+		return bulk.Record{"Name": bulk.Text(name), "Key__c": bulk.Text(fmt.Sprint(i % 2))} // keys collide
+	})
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Key__c"}}
+	got := collect(t, &req)
+	if _, err := c.Ingest(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, r := range org.Records("Account") {
+		names[r["Id"]] = r["Name"]
+	}
+	for i := 0; i < 30; i++ {
+		r := got.results[i]
+		if i%5 == 0 {
+			if r.Success {
+				t.Errorf("record %d (BAD) reported a success", i)
+			}
+			continue
+		}
+		if !r.Success || names[r.ID] != fmt.Sprint("D", i) {
+			t.Errorf("record %d mapped to %s (%s)", i, r.ID, names[r.ID])
+		}
+	}
+}

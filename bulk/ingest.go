@@ -558,6 +558,7 @@ func (s *sink2) collect(ctx context.Context, j *job2) error {
 	if err != nil {
 		return err
 	}
+	idx.sameRow = func(i int, row Row) bool { return in.sameRow(j.ch, i, row) }
 	unmatched := 0
 	for _, set := range []ResultSet{Successful, Failed, Unprocessed} {
 		rows, err := in.c.IngestResults2(ctx, j.info.ID, set)
@@ -626,6 +627,9 @@ type keyIndex struct {
 	kinds   []Kind
 	entries []keyEntry
 	used    []bool
+	// sameRow compares a record's every column with a result row's echo
+	// (typed); used only when several records share a key.
+	sameRow func(idx int, row Row) bool
 }
 
 type keyEntry struct {
@@ -679,6 +683,26 @@ func (in *ingest) buildKeyIndex(ch *chunk, cols []string) (*keyIndex, error) {
 	return ki, nil
 }
 
+// sameRow reports whether record i's every value equals the echo in row,
+// compared as typed values.
+func (in *ingest) sameRow(ch *chunk, i int, row Row) bool {
+	cells, err := in.sr.read(i, nil)
+	if err != nil {
+		return false
+	}
+	have := map[int]string{}
+	for _, cl := range cells {
+		have[cl.field] = cellCSV(cl)
+	}
+	for _, f := range ch.fields {
+		echo, ok := row.Get(in.sp.names[f])
+		if ok && !SameValue(ch.kind(f), have[f], echo) {
+			return false
+		}
+	}
+	return true
+}
+
 func (ki *keyIndex) hash(vals []string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(ki.seed)
@@ -696,13 +720,29 @@ func (ki *keyIndex) match(row Row) (int, bool) {
 	}
 	h := ki.hash(vals)
 	p := sort.Search(len(ki.entries), func(i int) bool { return ki.entries[i].h >= h })
+	first := -1
 	for ; p < len(ki.entries) && ki.entries[p].h == h; p++ {
-		if !ki.used[p] {
-			ki.used[p] = true
-			return ki.entries[p].idx, true
+		if ki.used[p] {
+			continue
+		}
+		if first < 0 {
+			first = p
+			if ki.sameRow == nil || p+1 >= len(ki.entries) || ki.entries[p+1].h != h {
+				break // the only candidate
+			}
+		}
+		// Several records share the key: prefer the one whose whole row
+		// matches the echo.
+		if ki.sameRow(ki.entries[p].idx, row) {
+			first = p
+			break
 		}
 	}
-	return 0, false
+	if first < 0 {
+		return 0, false
+	}
+	ki.used[first] = true
+	return ki.entries[first].idx, true
 }
 
 func (ki *keyIndex) unused() []int {
