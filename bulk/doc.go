@@ -10,9 +10,10 @@
 //
 //	c, err := bulk.New(ctx, bulk.Config{Auth: bulk.JWTBearer{LoginURL: u, ClientID: id, Username: user, KeyFile: "server.key"}})
 //
-// Authenticators: AccessToken (a session obtained elsewhere), SOAPLogin
-// (username, password, security token; API < 65.0 only), PasswordFlow,
-// RefreshTokenFlow, JWTBearer and ClientCredentials. A call that meets an
+// Authenticators: AccessToken (a session obtained elsewhere), SFCLI (a
+// Salesforce CLI login), SOAPLogin (username, password, security token; API
+// < 65.0 only), PasswordFlow, RefreshTokenFlow, JWTBearer and
+// ClientCredentials. A call that meets an
 // expired session (401 INVALID_SESSION_ID on REST and Bulk 2.0, 400
 // InvalidSessionId on Bulk 1.0) logs in again once and is repeated, when the
 // authenticator can log in again; Expired reports a session known or
@@ -29,7 +30,9 @@
 //
 //   - after any 5xx, 429, connection reset or timeout: GETs (job and batch
 //     info, result lists and files, query pages, describe, limits,
-//     versions), DELETE, job state changes (close, abort, UploadComplete —
+//     versions; a result or query body that breaks mid-way is fetched
+//     again and resumed after the rows already read), DELETE, job state
+//     changes (close, abort, UploadComplete —
 //     a repeat that meets InvalidJobState is checked against the job's
 //     state) and creating a query job (a second query job writes nothing);
 //   - only after a connection that was never made, or a 503 (Salesforce
@@ -83,9 +86,14 @@
 // is its position in Records: by position in Bulk 1.0 and Collections; in
 // Bulk 2.0, whose results come back unordered and re-formatted, by the key
 // columns (Id, the external id, or IngestRequest.KeyFields; the whole row
-// for an insert without a key) compared as typed values — never by row
-// order. Resume waits for a journaled job after a crash and reports its
-// results.
+// for an insert without a key, and to tell apart records sharing a key)
+// compared as typed values — never by row order. Resume waits for a
+// journaled job after a crash and reports its results.
+//
+// Interrupts: cancelling IngestRequest.Submit (the first Ctrl-C) stops new
+// jobs and batches; those already sent are waited for and reported, and the
+// error wraps ErrSubmitStopped. Cancelling the ctx (the second) aborts the
+// jobs in flight.
 //
 // CSV written to Salesforce follows its rules: the header is the union of
 // all records' fields, "#N/A" clears a field, an empty cell leaves it
