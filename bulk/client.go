@@ -37,8 +37,8 @@ type Config struct {
 	Auth Authenticator
 	// APIVersion caps the version used ("62.0"); "" means MaxAPIVersion.
 	APIVersion string
-	// HTTPClient defaults to a client with a 5-minute overall timeout per
-	// request attempt.
+	// HTTPClient defaults to a client that waits at most 5 minutes for an
+	// answer to start (no overall limit: result pages are streamed).
 	HTTPClient *http.Client
 	// Logger receives debug lines (method, path, status, duration; never
 	// headers or bodies). Nil discards.
@@ -146,7 +146,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		cache: newDescribeCache(),
 	}
 	if c.hc == nil {
-		c.hc = &http.Client{Timeout: 5 * time.Minute}
+		// No overall timeout: a streamed result page may be read slowly by
+		// its consumer. The server must start answering within 5 minutes;
+		// ctx bounds everything else.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = 5 * time.Minute
+		c.hc = &http.Client{Transport: t}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
