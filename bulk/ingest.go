@@ -838,34 +838,53 @@ func (s *sink1) finish(ctx context.Context) error {
 	}
 	for _, b := range s.batches {
 		bi := state[b.id]
+		var je *JobError
 		if bi.State != "Completed" {
-			je := newJobError(s.job.Info.ID, b.id, bi.State, bi.StateMessage)
+			je = newJobError(s.job.Info.ID, b.id, bi.State, bi.StateMessage)
 			in.jobErrs = append(in.jobErrs, je)
-			for row := 0; row < b.ch.rows; row++ {
-				if err := in.emit(Result{Index: b.ch.at(row), JobID: s.job.Info.ID, BatchID: b.id, Unprocessed: true, Errors: unprocessedErrors(je)}); err != nil {
-					return err
-				}
-			}
-			continue
 		}
+		// A Failed batch may have committed records before it failed; its
+		// results (when Salesforce has any) say which.
 		row := 0
-		err := s.job.IngestResults(ctx, b.id, func(r BatchResult1) error {
-			if row >= b.ch.rows {
-				return fmt.Errorf("batch %s: more results than the %d records sent", b.id, b.ch.rows)
-			}
-			res := Result{Index: b.ch.at(row), JobID: s.job.Info.ID, BatchID: b.id, ID: r.ID, Success: r.Success, Created: r.Created, Errors: r.Errors}
-			row++
-			return in.emit(res)
-		})
-		if err != nil {
+		err := errNoResults
+		if bi.State == "Completed" || bi.State == "Failed" {
+			err = s.job.IngestResults(ctx, b.id, func(r BatchResult1) error {
+				if row >= b.ch.rows {
+					return fmt.Errorf("batch %s: more results than the %d records sent", b.id, b.ch.rows)
+				}
+				res := Result{Index: b.ch.at(row), JobID: s.job.Info.ID, BatchID: b.id, ID: r.ID, Success: r.Success, Created: r.Created, Errors: r.Errors}
+				row++
+				if err := in.emit(res); err != nil {
+					return callerError{err}
+				}
+				return nil
+			})
+		}
+		var ce callerError
+		if errors.As(err, &ce) {
+			return ce.err
+		}
+		if err != nil && je == nil {
 			return err
 		}
-		if row != b.ch.rows {
+		if je == nil && row != b.ch.rows {
 			return fmt.Errorf("batch %s: %d results for %d records", b.id, row, b.ch.rows)
+		}
+		for ; row < b.ch.rows; row++ {
+			if err := in.emit(Result{Index: b.ch.at(row), JobID: s.job.Info.ID, BatchID: b.id, Unprocessed: true, Errors: unprocessedErrors(je)}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
+
+var errNoResults = errors.New("no results")
+
+// callerError carries an error of the caller's OnResult through a parser.
+type callerError struct{ err error }
+
+func (e callerError) Error() string { return e.err.Error() }
 
 // ---- sObject Collections ----
 
