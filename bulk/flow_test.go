@@ -149,7 +149,7 @@ func TestHeadersPerAPI(t *testing.T) {
 	}
 	tok := c.Session().AccessToken
 	var saw1, saw2 bool
-	for _, r := range org.Requests {
+	for _, r := range org.Requests() {
 		if r.Header.Get("Sforce-Call-Options") != "client=sfsync" || r.Header.Get("Accept-Encoding") != "gzip" {
 			t.Errorf("%s %s: headers %v", r.Method, r.URL.Path, r.Header)
 		}
@@ -333,7 +333,7 @@ func TestHookRunsBeforeUpload(t *testing.T) {
 	recs := accounts(3, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint(i))} })
 	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs)}
 	req.OnJob = func(ctx context.Context, j bulk.JobRef) error {
-		for _, r := range org.Requests {
+		for _, r := range org.Requests() {
 			if strings.HasSuffix(r.URL.Path, "/batches") {
 				t.Error("data uploaded before the hook ran")
 			}
@@ -605,7 +605,7 @@ func TestQueryEveryAPI(t *testing.T) {
 	}
 	// Two pages of 4 and a locator that ends in "null".
 	var pages int
-	for _, r := range org.Requests {
+	for _, r := range org.Requests() {
 		if strings.HasSuffix(r.URL.Path, "/results") && r.URL.Query().Get("maxRecords") == "4" {
 			pages++
 		}
@@ -633,7 +633,7 @@ func TestCollections(t *testing.T) {
 		t.Fatalf("%v %+v %+v", err, sum, got.results[7])
 	}
 	var calls int
-	for _, r := range org.Requests {
+	for _, r := range org.Requests() {
 		if strings.HasSuffix(r.URL.Path, "/composite/sobjects") {
 			calls++
 		}
@@ -710,7 +710,7 @@ func TestDescribeCachedAndErrors(t *testing.T) {
 		}
 	}
 	n := 0
-	for _, r := range org.Requests {
+	for _, r := range org.Requests() {
 		if strings.HasSuffix(r.URL.Path, "/describe") {
 			n++
 		}
@@ -744,7 +744,7 @@ func TestGzipResponsesAndUploads(t *testing.T) {
 		t.Fatalf("%v %+v", err, sum)
 	}
 	var gz bool
-	for _, r := range org.Requests {
+	for _, r := range org.Requests() {
 		if strings.HasSuffix(r.URL.Path, "/batches") && r.Header.Get("Content-Encoding") == "gzip" {
 			gz = true
 		}
@@ -782,7 +782,7 @@ func TestRetryOnlyWhereSafe(t *testing.T) {
 	ctx := context.Background()
 	count := func(method, suffix string) int {
 		n := 0
-		for _, r := range org.Requests {
+		for _, r := range org.Requests() {
 			if r.Method == method && strings.HasSuffix(r.URL.Path, suffix) {
 				n++
 			}
@@ -856,7 +856,7 @@ func TestCancelAbortsJobsInFlight(t *testing.T) {
 			}
 			// State changes: UploadComplete (2.0) or Closed (1.0), then Aborted.
 			changes := 0
-			for _, r := range org.Requests {
+			for _, r := range org.Requests() {
 				if r.Method == "PATCH" && strings.HasSuffix(r.URL.Path, "/jobs/ingest/"+got.jobs[0].ID) || r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/job/"+got.jobs[0].ID) {
 					changes++
 				}
@@ -919,7 +919,7 @@ func TestBrokenBodiesResume(t *testing.T) {
 		}
 		if opt.API == bulk.Bulk2 {
 			pages := 0
-			for _, r := range org.Requests {
+			for _, r := range org.Requests() {
 				if strings.HasSuffix(r.URL.Path, "/results") {
 					pages++
 				}

@@ -82,7 +82,7 @@ type Org struct {
 	batches      map[string]*batch1
 	pendingQuery string
 	logins       int
-	Requests     []*http.Request // every API request's method, URL and headers (bodies not kept)
+	requests     []*http.Request // every API request (method, URL, headers; no bodies)
 }
 
 type job2 struct {
@@ -134,6 +134,14 @@ func (o *Org) newToken() string {
 	t := fmt.Sprintf("00D000000000001!AQ.fake.session.token.%04d", o.nTokens)
 	o.tokens[t] = true
 	return t
+}
+
+// Requests returns the API requests received so far (method, URL and
+// headers; bodies are not kept).
+func (o *Org) Requests() []*http.Request {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]*http.Request(nil), o.requests...)
 }
 
 // ExpireSessions invalidates every session issued so far.
@@ -221,7 +229,7 @@ func (o *Org) serve(w http.ResponseWriter, r *http.Request) {
 		o.oauth(w, r, body)
 		return
 	}
-	o.Requests = append(o.Requests, r.Clone(r.Context()))
+	o.requests = append(o.requests, r.Clone(r.Context()))
 	if o.Fail503 > 0 {
 		o.Fail503--
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
