@@ -92,7 +92,9 @@ type CSVReader struct {
 
 	// reopen fetches the same body again after the connection broke
 	// mid-body; Next then skips the rows already read (reads are safe to
-	// repeat). wait backs off before attempt n; nil reopen: no resuming.
+	// repeat, and result files and locator pages are stored: a second
+	// fetch has the same rows in the same order). wait backs off before
+	// attempt n; nil reopen: no resuming.
 	reopen   func() (*CSVReader, error)
 	wait     func(attempt int) error
 	attempts int
