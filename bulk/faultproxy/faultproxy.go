@@ -43,9 +43,18 @@ type Proxy struct {
 	target *url.URL
 	rp     *httputil.ReverseProxy
 
-	mu     sync.Mutex
-	faults Faults
-	fired  map[string]int
+	mu       sync.Mutex
+	faults   Faults
+	fired    map[string]int
+	requests []*http.Request
+}
+
+// Requests returns the requests forwarded or refused so far (method, URL,
+// headers; no bodies).
+func (p *Proxy) Requests() []*http.Request {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*http.Request(nil), p.requests...)
 }
 
 // New starts a proxy to target; it is closed when the test ends.
@@ -89,6 +98,7 @@ func (p *Proxy) applies(r *http.Request) bool {
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
+	p.requests = append(p.requests, r.Clone(r.Context()))
 	if p.applies(r) && p.faults.Fail503 > 0 {
 		p.faults.Fail503--
 		p.fired["503"]++
