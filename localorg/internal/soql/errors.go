@@ -66,8 +66,9 @@ func errorAt(src string, pos Pos, code, format string, args ...any) *Error {
 // "SELECT Id,Name,BillingCity,IsDeleted FROM Accout" shows only
 // "Name,BillingCity,IsDeleted FROM Accout" with the caret under column 43,
 // and other public reports show a window of about 32 characters either side
-// of the error, widened to whole names. UNCERTAIN: that is the rule inferred
-// from those reports, not a documented one.
+// of the error, widened to whole names and without spaces at either end.
+// UNCERTAIN: that is the rule inferred from those reports, not a documented
+// one.
 const caretWindow = 32
 
 // caret returns "\n<line excerpt>\n<spaces>^\nERROR at Row:R:Column:C\n".
@@ -101,6 +102,12 @@ func caret(src string, pos Pos) string {
 	to := min(col+caretWindow, len(line))
 	for to < len(line) && to > 0 && isWordRune(line[to-1]) && isWordRune(line[to]) {
 		to++
+	}
+	for from < col && line[from] == ' ' {
+		from++
+	}
+	for to > col+1 && line[to-1] == ' ' {
+		to--
 	}
 	var b strings.Builder
 	b.WriteString("\n")
