@@ -155,6 +155,14 @@ func (p *parser) query(inner bool) (*Query, *Error) {
 		q.Unsupported = append(q.Unsupported, Unsupported{Kind: FeatureHaving, Pos: p.peek().pos})
 		p.skipClause()
 	}
+	if inner {
+		// A semi-join's subquery takes no ORDER BY, LIMIT or OFFSET.
+		// UNCERTAIN: Salesforce's error for them.
+		if t := p.peek(); !isPunct(t, ")") {
+			return nil, p.unexpected(t)
+		}
+		return q, nil
+	}
 	if isKeyword(p.peek(), "ORDER") {
 		p.next()
 		if _, err := p.expectKeyword("BY"); err != nil {
@@ -191,11 +199,6 @@ func (p *parser) query(inner bool) (*Query, *Error) {
 	if isKeyword(p.peek(), "FOR") || isKeyword(p.peek(), "UPDATE") {
 		q.Unsupported = append(q.Unsupported, Unsupported{Kind: FeatureFor, Pos: p.peek().pos})
 		p.skipClause()
-	}
-	if inner {
-		if t := p.peek(); !isPunct(t, ")") {
-			return nil, p.unexpected(t)
-		}
 	}
 	return q, nil
 }
