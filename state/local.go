@@ -28,6 +28,7 @@ const DefaultPath = "sfsync.state.json"
 // PATH.lock.
 type LocalBackend struct {
 	path string
+	name string // how messages name the file
 
 	mu     sync.Mutex
 	heldID string // the lock this backend took, if any
@@ -45,7 +46,15 @@ var (
 // is a symbolic link, the file it points to is the state (and its backup,
 // lock and temporary files go beside that file).
 func NewLocalBackend(path string) *LocalBackend {
-	return &LocalBackend{path: path}
+	return &LocalBackend{path: path, name: path}
+}
+
+// Named sets how messages name the state file, for example the path as the
+// user gave it rather than the absolute one the backend uses. Instructions
+// that involve commands (restoring the backup) keep the full path.
+func (b *LocalBackend) Named(name string) *LocalBackend {
+	b.name = name
+	return b
 }
 
 // Path is the state file's path as given.
@@ -57,7 +66,7 @@ func (b *LocalBackend) BackupPath() string { return b.target() + ".backup" }
 // LockPath is the lock file.
 func (b *LocalBackend) LockPath() string { return b.target() + ".lock" }
 
-func (b *LocalBackend) String() string { return "state file " + b.path }
+func (b *LocalBackend) String() string { return "state file " + b.name }
 
 // target resolves symbolic links, so that the rename replaces the file the
 // link points to (which need not exist yet) rather than the link.
@@ -108,7 +117,7 @@ func (b *LocalBackend) Read(ctx context.Context) (*State, error) {
 	s, err := Decode(data)
 	if err != nil {
 		if ne := (*NewerFormatError)(nil); errors.As(err, &ne) {
-			return nil, fmt.Errorf("state file %s: %w", p, err)
+			return nil, fmt.Errorf("%s: %w", b, err)
 		}
 		return nil, newCorruptError(p, err)
 	}
