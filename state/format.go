@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -46,9 +49,11 @@ type file struct {
 	Jobs          []Job    `json:"jobs"`
 }
 
-// Encode returns the state in the current format: indented JSON, records
-// sorted by object and address, jobs by creation time, map keys sorted, so
-// that two versions of a state diff line by line.
+// Encode returns the state in the current format: JSON with the header
+// fields first, one record per line sorted by object and address (so a
+// change to a record is a one-line diff), and the journaled jobs indented,
+// oldest first. Map keys are sorted; the same state always encodes to the
+// same bytes.
 func (s *State) Encode() ([]byte, error) {
 	s.mu.RLock()
 	f := file{
@@ -62,18 +67,121 @@ func (s *State) Encode() ([]byte, error) {
 		Jobs:          s.sortedJobs(),
 	}
 	s.mu.RUnlock()
-	return marshal(f)
+	return encodeFile(f)
 }
 
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encode state: %w", err)
+// encodeFile writes the layout by hand: encoding/json would indent the
+// records too, and re-indenting a large state after every job is most of
+// the cost of a write.
+func encodeFile(f file) ([]byte, error) {
+	b := make([]byte, 0, 512+220*len(f.Records))
+	b = append(b, "{\n  \"format_version\": "...)
+	b = strconv.AppendInt(b, int64(f.FormatVersion), 10)
+	b = append(b, ",\n  \"lineage\": "...)
+	b = appendString(b, f.Lineage)
+	b = append(b, ",\n  \"serial\": "...)
+	b = strconv.AppendUint(b, f.Serial, 10)
+	b = append(b, ",\n  \"org_id\": "...)
+	b = appendString(b, f.OrgID)
+	b = append(b, ",\n  \"instance_url\": "...)
+	b = appendString(b, f.InstanceURL)
+	b = append(b, ",\n  \"sfsync_version\": "...)
+	b = appendString(b, f.SfsyncVersion)
+	b = append(b, ",\n  \"records\": ["...)
+	for i, r := range f.Records {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n    "...)
+		b = appendRecord(b, r)
 	}
-	return buf.Bytes(), nil
+	if len(f.Records) > 0 {
+		b = append(b, "\n  "...)
+	}
+	b = append(b, "],\n  \"jobs\": ["...)
+	for i, j := range f.Jobs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("    ", "  ")
+		if err := enc.Encode(j); err != nil {
+			return nil, fmt.Errorf("encode job %s: %w", j.ID, err)
+		}
+		b = append(b, "\n    "...)
+		b = append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+	}
+	if len(f.Jobs) > 0 {
+		b = append(b, "\n  "...)
+	}
+	return append(b, "]\n}\n"...), nil
+}
+
+// appendRecord writes a record on one line.
+func appendRecord(b []byte, r Record) []byte {
+	b = append(b, `{"address": `...)
+	b = appendString(b, r.Address)
+	b = append(b, `, "object": `...)
+	b = appendString(b, r.Object)
+	b = append(b, `, "id": `...)
+	b = appendString(b, r.ID)
+	b = append(b, `, "key": {`...)
+	for i, k := range slices.Sorted(maps.Keys(r.Key)) {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendString(b, k)
+		b = append(b, ": "...)
+		b = appendString(b, r.Key[k])
+	}
+	b = append(b, '}')
+	if r.Hash != "" {
+		b = append(b, `, "hash": `...)
+		b = appendString(b, r.Hash)
+	}
+	return append(b, '}')
+}
+
+// appendString writes s as a JSON string: quotes, backslashes and control
+// characters escaped, U+2028 and U+2029 escaped as encoding/json does, and
+// invalid UTF-8 replaced by U+FFFD (as decoding would).
+func appendString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // NewerFormatError refuses a state written in a format newer than this
@@ -100,24 +208,38 @@ func Decode(data []byte) (*State, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("the file is empty (truncated?)")
 	}
-	var probe struct {
-		FormatVersion json.RawMessage `json:"format_version"`
-		SfsyncVersion json.RawMessage `json:"sfsync_version"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
+	// Find the version without decoding the rest: sfsync writes it first.
+	var version int
+	var rawVersion json.RawMessage
+	var by string
+	err := scanObject(json.NewDecoder(bytes.NewReader(data)), func(key string) any {
+		switch key {
+		case "format_version":
+			return &rawVersion
+		case "sfsync_version":
+			return &by
+		}
+		return nil
+	}, func() bool {
+		// Done at the version, unless it is newer: then the sfsync that
+		// wrote it is worth naming too.
+		var v int
+		if rawVersion == nil {
+			return false
+		}
+		return json.Unmarshal(rawVersion, &v) != nil || v <= FormatVersion || by != ""
+	})
+	if err != nil {
 		return nil, syntaxError(data, err)
 	}
-	if probe.FormatVersion == nil {
+	if rawVersion == nil {
 		return nil, errors.New("not an sfsync state: it has no format_version")
 	}
-	var version int
-	if err := json.Unmarshal(probe.FormatVersion, &version); err != nil {
-		return nil, fmt.Errorf("format_version %s is not a format version number", probe.FormatVersion)
+	if err := json.Unmarshal(rawVersion, &version); err != nil {
+		return nil, fmt.Errorf("format_version %s is not a format version number", rawVersion)
 	}
 	if version > FormatVersion {
-		e := &NewerFormatError{Version: version}
-		_ = json.Unmarshal(probe.SfsyncVersion, &e.SfsyncVersion) // only for the message
-		return nil, e
+		return nil, &NewerFormatError{Version: version, SfsyncVersion: by}
 	}
 	if version < 1 {
 		return nil, fmt.Errorf("format_version %d is not a state format version", version)
@@ -134,6 +256,48 @@ func Decode(data []byte) (*State, error) {
 		return nil, err
 	}
 	return fromFile(f)
+}
+
+// scanObject reads the fields of the JSON object dec starts with, in file
+// order, decoding each into what target returns for its key (skipping it
+// for nil), and returns early once done reports true.
+func scanObject(dec *json.Decoder, target func(key string) any, done func() bool) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t != json.Delim('{') {
+		return fmt.Errorf("a state is a JSON object, not %s", describeToken(t))
+	}
+	for !done() && dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := t.(string)
+		v := target(key)
+		if v == nil {
+			v = new(json.RawMessage)
+		}
+		if err := dec.Decode(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func describeToken(t json.Token) string {
+	switch t := t.(type) {
+	case json.Delim:
+		return map[json.Delim]string{'[': "an array"}[t]
+	case string:
+		return "a string"
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
 }
 
 // decodeStrict decodes exactly one JSON value with no unknown fields, so a
@@ -256,5 +420,5 @@ func upgradeV1(data []byte) ([]byte, error) {
 		f.Records = append(f.Records, Record{Address: addr, Object: r.Object, ID: r.ID, Key: r.Key})
 	}
 	slices.SortFunc(f.Records, compareRecords)
-	return marshal(f)
+	return encodeFile(f)
 }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -170,12 +171,13 @@ func TestDecodeErrors(t *testing.T) {
 		{"blank", "  \n", "empty (truncated?)"},
 		{"truncated", golden[:len(golden)/2], "ends early (truncated?)"},
 		{"garbage", "{\n  \"format_version\": 2,\n  oops\n}", "invalid JSON at line 3, column 3"},
-		{"array", "[1,2]", "cannot unmarshal array"},
+		{"array", "[1,2]", "a state is a JSON object, not an array"},
+		{"number", "42", "a state is a JSON object, not a number"},
 		{"no version", `{"lineage": "x"}`, "no format_version"},
 		{"version zero", `{"format_version": 0}`, "format_version 0 is not"},
 		{"version text", `{"format_version": "2"}`, `format_version "2" is not a format version number`},
 		{"unknown field", replace(`"serial": 7,`, `"serial": 7, "seriall": 8,`), `unknown field "seriall"`},
-		{"trailing data", golden + "{}", "after top-level value"},
+		{"trailing data", golden + "{}", "unexpected data after the state's closing brace"},
 		{"bad lineage", replace(`"5b0a6f7e-2c1d-4e8f-9a3b-7c6d5e4f3a2b"`, `"lineage-1"`), `lineage "lineage-1" is not a UUID`},
 		{"bad org", replace(`"org_id": "00D5g000004AbcdEAC"`, `"org_id": "00D5g000004AbcdXXX"`), "not a Salesforce org Id"},
 		{"bad id", replace(acmeID, acmeID[:17]+"Q"), "records[0]: record Account.acme"},
@@ -238,4 +240,42 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("encoding is not stable (%v):\n%s\n---\n%s", err, out, again)
 		}
 	})
+}
+
+func TestEncodeEscapesStrings(t *testing.T) {
+	s := New()
+	odd := []string{
+		`Account.q["say \"hi\""]`,
+		"Account.ctl[\"a\tb\nc\r\x01\x1f\"]",
+		`Account.back["C:\\dir"]`,
+		"Account.uni[\"Zürich — 東京 \u2028\u2029 😀\"]",
+		"Account.html[\"<b>&amp;</b>\"]",
+	}
+	for i, a := range odd {
+		must(t, s.Bind(Record{Address: a, Object: "Account", ID: testID("001", i), Key: map[string]string{"Name\"\n": a}}))
+	}
+	must(t, s.Bind(Record{Address: "Account.bad[\"\xff\xfe\"]", Object: "Account", ID: testID("001", 99)}))
+	data, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(data) {
+		t.Fatalf("Encode wrote invalid JSON:\n%s", data)
+	}
+	if bytes.Contains(data, []byte("\u2028")) || !bytes.Contains(data, []byte(`<b>&amp;</b>`)) {
+		t.Errorf("U+2028 should be escaped and HTML left alone:\n%s", data)
+	}
+	back, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range odd {
+		r, ok := back.Record(a)
+		if !ok || r.ID != testID("001", i) || r.Key["Name\"\n"] != a {
+			t.Errorf("%q did not survive encoding: %+v, %v", a, r, ok)
+		}
+	}
+	if _, ok := back.Record("Account.bad[\"\uFFFD\uFFFD\"]"); !ok {
+		t.Errorf("invalid UTF-8 should come back as U+FFFD; records: %v", back.AllRecords())
+	}
 }

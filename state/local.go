@@ -2,9 +2,9 @@ package state
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,6 +32,11 @@ type LocalBackend struct {
 
 	mu     sync.Mutex
 	heldID string // the lock this backend took, if any
+	// known is the file as this backend last read or wrote it, and
+	// knownHeader its header: while the file is still that one, a write
+	// need not read it again to check what it replaces.
+	known       fs.FileInfo
+	knownHeader Header
 }
 
 var (
@@ -101,7 +106,7 @@ var linkFile = os.Link
 // file that does not decode is a *CorruptError that points at the backup.
 func (b *LocalBackend) Read(ctx context.Context) (*State, error) {
 	p := b.target()
-	data, err := os.ReadFile(p)
+	data, fi, err := readFileInfo(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		if bs, berr := os.Stat(p + ".backup"); berr == nil && bs.Mode().IsRegular() {
 			return nil, fmt.Errorf("state file %s does not exist, but its backup %s does.\n"+
@@ -121,7 +126,61 @@ func (b *LocalBackend) Read(ctx context.Context) (*State, error) {
 		}
 		return nil, newCorruptError(p, err)
 	}
+	b.remember(fi, Header{FormatVersion: FormatVersion, Lineage: s.Lineage(), Serial: s.Serial()})
 	return s, nil
+}
+
+// readFileInfo reads a file and describes the very file it read.
+func readFileInfo(p string) ([]byte, fs.FileInfo, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := io.ReadAll(f)
+	return data, fi, err
+}
+
+func (b *LocalBackend) remember(fi fs.FileInfo, h Header) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.known, b.knownHeader = fi, h
+}
+
+// stored returns the header of the state file now on disk: the remembered
+// one while the file is the one this backend last read or wrote, otherwise
+// read and fully checked, so that a file damaged or replaced since is never
+// rotated into the backup.
+func (b *LocalBackend) stored(p string) (*Header, error) {
+	fi, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	b.mu.Lock()
+	known, h := b.known, b.knownHeader
+	b.mu.Unlock()
+	if known != nil && os.SameFile(known, fi) && known.Size() == fi.Size() && known.ModTime().Equal(fi.ModTime()) {
+		return &h, nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	s, err := Decode(data)
+	if err != nil {
+		if ne := (*NewerFormatError)(nil); errors.As(err, &ne) {
+			return nil, fmt.Errorf("%s: %w", b, err)
+		}
+		return nil, newCorruptError(p, err)
+	}
+	return &Header{FormatVersion: FormatVersion, Lineage: s.Lineage(), Serial: s.Serial()}, nil
 }
 
 // CorruptError is a state file that cannot be decoded. Its message names
@@ -170,7 +229,7 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 // not consulted, because an interrupted run must still save what it did.
 func (b *LocalBackend) Write(_ context.Context, s *State) error {
 	p := b.target()
-	stored, err := readHeader(p)
+	stored, err := b.stored(p)
 	if err != nil {
 		return err
 	}
@@ -182,29 +241,12 @@ func (b *LocalBackend) Write(_ context.Context, s *State) error {
 		return err
 	}
 	b.removeLeftovers(p)
-	if err := writeAtomic(p, data, stored != nil); err != nil {
+	fi, err := writeAtomic(p, data, stored != nil)
+	if err != nil {
 		return fmt.Errorf("write %s: %w", b, err)
 	}
+	b.remember(fi, Header{FormatVersion: FormatVersion, Lineage: s.Lineage(), Serial: s.Serial()})
 	return nil
-}
-
-// readHeader reads the stored state's header; nil when there is no file.
-func readHeader(p string) (*Header, error) {
-	data, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read state: %w", err)
-	}
-	var h Header
-	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, newCorruptError(p, syntaxError(data, err))
-	}
-	if h.FormatVersion > FormatVersion {
-		return nil, fmt.Errorf("state file %s: %w", p, &NewerFormatError{Version: h.FormatVersion})
-	}
-	return &h, nil
 }
 
 func tempPrefix(p string) string { return "." + filepath.Base(p) + ".tmp-" }
@@ -232,44 +274,44 @@ func globEscape(s string) string {
 
 // writeAtomic replaces p with data: temporary file, fsync, backup of the old
 // version, rename, directory fsync.
-func writeAtomic(p string, data []byte, backup bool) error {
+func writeAtomic(p string, data []byte, backup bool) (fs.FileInfo, error) {
 	dir := filepath.Dir(p)
-	tmp, err := writeTemp(p, data)
+	tmp, fi, err := writeTemp(p, data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	crashPoint("temp written")
 	if backup {
 		if err := backupFile(p); err != nil {
 			os.Remove(tmp)
-			return fmt.Errorf("keep backup: %w", err)
+			return nil, fmt.Errorf("keep backup: %w", err)
 		}
 		crashPoint("backup replaced")
 	}
 	if err := os.Rename(tmp, p); err != nil {
 		os.Remove(tmp)
-		return err
+		return nil, err
 	}
 	crashPoint("renamed")
 	if err := syncDir(dir); err != nil {
-		return err
+		return nil, err
 	}
 	crashPoint("directory synced")
-	return nil
+	return fi, nil
 }
 
-// writeTemp writes data to a new temporary file beside p (mode 0600) and
-// syncs it.
-func writeTemp(p string, data []byte) (string, error) {
+// writeTemp writes data to a new temporary file beside p (mode 0600),
+// syncs it and describes it (a rename keeps the description valid).
+func writeTemp(p string, data []byte) (string, fs.FileInfo, error) {
 	f, err := os.CreateTemp(filepath.Dir(p), tempPrefix(p)+"*")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	name := f.Name()
-	fail := func(err error) (string, error) {
+	fail := func(err error) (string, fs.FileInfo, error) {
 		f.Close()
 		os.Remove(name)
-		return "", err
+		return "", nil, err
 	}
 	if err := f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
 		return fail(err)
@@ -286,11 +328,15 @@ func writeTemp(p string, data []byte) (string, error) {
 	if err := f.Sync(); err != nil {
 		return fail(err)
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
 	if err := f.Close(); err != nil {
 		os.Remove(name)
-		return "", err
+		return "", nil, err
 	}
-	return name, nil
+	return name, fi, nil
 }
 
 // backupFile makes p.backup the current version of p: a hard link under a
@@ -303,7 +349,7 @@ func backupFile(p string) error {
 		if rerr != nil {
 			return rerr
 		}
-		if tmp, err = writeTemp(p, data); err != nil {
+		if tmp, _, err = writeTemp(p, data); err != nil {
 			return err
 		}
 	}

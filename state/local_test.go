@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -260,4 +261,79 @@ func TestBackupFallsBackToACopy(t *testing.T) {
 	}
 	must(t, st.Close(ctx))
 	assertNoLeftovers(t, filepath.Dir(path))
+}
+
+func TestOpenAppliesTheOrgGuard(t *testing.T) {
+	ctx := context.Background()
+	b := NewLocalBackend(statePath(t))
+	st, err := Open(ctx, b, Options{Operation: "apply", OrgID: orgA[:15], InstanceURL: "https://acme.my.salesforce.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State().OrgID() != orgA {
+		t.Errorf("a new state was not bound to the org: %q", st.State().OrgID())
+	}
+	must(t, st.Persist(ctx))
+	must(t, st.Close(ctx))
+
+	if st, err := Open(ctx, b, Options{Operation: "apply", OrgID: orgA}); err != nil {
+		t.Errorf("Open for the same org: %v", err)
+	} else {
+		must(t, st.Close(ctx))
+	}
+	foreign := testID("00D", 7)
+	_, err = Open(ctx, b, Options{Operation: "apply", OrgID: foreign, InstanceURL: "https://sandbox.my.salesforce.com"})
+	var me *OrgMismatchError
+	if !errors.As(err, &me) || me.StateOrgID != orgA || me.OrgID != foreign {
+		t.Fatalf("Open for a foreign org = %v", err)
+	}
+	if h, _ := b.LockHolder(ctx); h != nil {
+		t.Errorf("a refused Open kept the lock: %+v", h)
+	}
+}
+
+// BenchmarkPersist measures one write of a state of 50,000 records, which
+// apply makes after every finished job.
+func BenchmarkPersist(b *testing.B) {
+	ctx := context.Background()
+	st, err := Open(ctx, NewLocalBackend(filepath.Join(b.TempDir(), DefaultPath)), Options{Operation: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close(ctx)
+	for i := range 50_000 {
+		err := st.State().Bind(Record{Address: "Account.r" + strconv.Itoa(i), Object: "Account", ID: testID("001", i),
+			Key: map[string]string{"External_Id__c": "K-" + strconv.Itoa(i)}, Hash: HashValues(map[string]string{"Name": strconv.Itoa(i)})})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := st.Persist(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRead measures reading the same state back, as every plan does.
+func BenchmarkRead(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), DefaultPath)
+	st, err := Open(ctx, NewLocalBackend(path), Options{NoLock: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 50_000 {
+		st.State().Bind(Record{Address: "Account.r" + strconv.Itoa(i), Object: "Account", ID: testID("001", i),
+			Key: map[string]string{"External_Id__c": "K-" + strconv.Itoa(i)}, Hash: HashValues(map[string]string{"Name": strconv.Itoa(i)})})
+	}
+	if err := st.Persist(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := NewLocalBackend(path).Read(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
