@@ -306,3 +306,32 @@ func Canonical(kind Kind, s string) string {
 // SameValue reports whether a and b render the same value of the given kind
 // (see Canonical).
 func SameValue(kind Kind, a, b string) bool { return Canonical(kind, a) == Canonical(kind, b) }
+
+// ParseValue reads s as a value of the given kind ("" is null): numbers in
+// any rendering Salesforce uses, booleans, dates, datetimes (normalised to
+// UTC) and times. It is how text from a configuration or a query becomes a
+// Value to write.
+func ParseValue(kind Kind, s string) (Value, error) {
+	if s == "" || s == "#N/A" || kind == KindNull {
+		return Null(), nil
+	}
+	switch kind {
+	case KindNumber:
+		return Number(s)
+	case KindBool:
+		b, err := ParseBool(s)
+		return Bool(b), err
+	case KindDate:
+		d, err := ParseDate(s)
+		return Date(d), err
+	case KindDateTime:
+		d, err := ParseDateTime(s)
+		return DateTime(d), err
+	case KindTime:
+		d, err := ParseTime(s)
+		return Time(d), err
+	case KindText:
+		return Text(s), nil
+	}
+	return Value{}, fmt.Errorf("parse %q: invalid kind", s)
+}

@@ -164,3 +164,28 @@ func TestObjectOfAndSelectList(t *testing.T) {
 		t.Errorf("selectList with a function: %v", l)
 	}
 }
+
+func TestParseValue(t *testing.T) {
+	tests := []struct {
+		kind Kind
+		in   string
+		want string
+		err  bool
+	}{
+		{KindNumber, "9.12260031E8", "912260031", false},
+		{KindNumber, "12,5", "", true},
+		{KindBool, "TRUE", "true", false},
+		{KindDate, "2015-05-15", "2015-05-15", false},
+		{KindDateTime, "2021-12-03T18:59:20.5+01:00", "2021-12-03T17:59:20.500Z", false},
+		{KindTime, "09:30:00.000Z", "09:30:00.000Z", false},
+		{KindText, "", "#N/A", false},
+		{KindText, "x", "x", false},
+		{kindInvalid, "x", "", true},
+	}
+	for _, tt := range tests {
+		v, err := ParseValue(tt.kind, tt.in)
+		if (err != nil) != tt.err || err == nil && v.String() != tt.want {
+			t.Errorf("ParseValue(%v, %q) = %q, %v", tt.kind, tt.in, v.String(), err)
+		}
+	}
+}
