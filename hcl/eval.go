@@ -284,6 +284,9 @@ func (s *session) eval(expr hclv2.Expression, sc *scope) cty.Value {
 		if d.Severity == hclv2.DiagError && (d.Expression != nil || d.EvalContext != nil) {
 			d.EvalContext = ctx
 		}
+		if d.Summary == "Call to unknown function" {
+			d.Detail += " sfsync has no function whose result changes between plan and apply, such as a clock or a random value: write the value, or pass it in a variable."
+		}
 	}
 	s.diags = append(s.diags, diags...)
 	if len(s.diags) > before && s.diags[before:].HasErrors() {
@@ -365,7 +368,7 @@ func (s *session) resolve(r exprRef, sc *scope, root *vtree) bool {
 		return false
 	}
 	if !sc.records {
-		s.errorf(rng, "Reference to a record here", "%s cannot refer to records: it is evaluated when the configuration is loaded, before any record exists. Records may be referred to from the fields of other records.", capitalize(sc.what))
+		s.errorf(rng, "Reference to a record here", "Records cannot be referred to from %s: it is evaluated when the configuration is loaded, before any record exists. Records may be referred to from the fields of other records.", sc.what)
 		return false
 	}
 	return s.resolveRecord(r, sc, on, root)
@@ -394,7 +397,7 @@ func (s *session) resolveData(r exprRef, sc *scope, root *vtree) bool {
 		return false
 	}
 	if !sc.records {
-		s.errorf(rng, "Reference to a data lookup here", "%s cannot refer to data lookups: they are resolved when planning, after the configuration is loaded. Data lookups may be referred to from the fields of records.", capitalize(sc.what))
+		s.errorf(rng, "Reference to a data lookup here", "Data lookups cannot be referred to from %s: they are resolved when planning, after the configuration is loaded. Data lookups may be referred to from the fields of records.", sc.what)
 		return false
 	}
 	if !validFieldName(field) {
@@ -489,7 +492,7 @@ func (s *session) resolveRecord(r exprRef, sc *scope, on *objectNode, root *vtre
 				on.csvRefRng[key] = keyRng
 			}
 		}
-		s.putRecordValue(root, obj, label, key, dynamic, attr, s.refValue(Ref{Record: addr, Field: "Id"}, cty.String))
+		s.putRecordValue(root, obj, label, key, true, attr, s.refValue(Ref{Record: addr, Field: "Id"}, cty.String))
 		return true
 	}
 
@@ -692,7 +695,7 @@ func (s *session) settle(r *Record, f *Field, v cty.Value) {
 		f.Deferred = d
 		for _, ref := range d.Refs {
 			if !ref.IsData() && ref.Record == r.Addr {
-				s.errorf(f.Decl.ValueRange, "Record refers to itself", "%s.%s refers to the Id of %s itself. A record's Id does not exist until it is inserted, so it cannot be a value of the same record.", r.Addr, f.Decl.Name, r.Addr)
+				s.errorf(f.Decl.ValueRange, "Record refers to itself", "%s.%s refers, directly or through other fields, to the Id of %s itself. A record's Id does not exist until it is inserted, so it cannot be a value of the same record.", r.Addr, f.Decl.Name, r.Addr)
 				f.marked = poisoned()
 				f.Deferred = nil
 			}

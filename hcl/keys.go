@@ -195,12 +195,15 @@ func (l *loader) checkKeyCycles() {
 				}
 				var path []string
 				for j := start; j < len(stack); j++ {
-					path = append(path, fmt.Sprintf("%s (key field %s refers to the Id of)", stack[j].rec.Addr, viaStack[j]))
+					to := tn.rec
+					if j+1 < len(stack) {
+						to = stack[j+1].rec
+					}
+					path = append(path, fmt.Sprintf("%s.%s refers to %s.Id", stack[j].rec.Addr, viaStack[j], to.Addr))
 				}
-				path = append(path, tn.rec.Addr.String())
 				first := stack[start]
 				f := first.rec.Field(viaStack[start])
-				l.errorf(f.Decl.ValueRange, "Key fields depend on a reference cycle", "To match a record to the org, sfsync needs its key values, and these key fields need each other's Ids:\n  %s\nNo record in the cycle can be matched before the others. Key the records on fields that do not refer to each other.", strings.Join(path, "\n  → "))
+				l.errorf(f.Decl.ValueRange, "Key fields depend on a reference cycle", "To match a record to the org, sfsync needs its key values, and these key fields need each other's Ids:\n  %s\nNo record in the cycle can be matched before the others. Key the records on fields that do not refer to each other.", strings.Join(path, "\n  "))
 			}
 			viaStack = viaStack[:len(viaStack)-1]
 		}

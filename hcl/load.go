@@ -604,7 +604,7 @@ func (l *loader) declareObject(b *hclv2.Block) {
 				l.errorf(a.NameRange, "Invalid field name", "%q is not a Salesforce field API name (letters, digits and underscores, starting with a letter).", a.Name)
 				continue
 			case strings.EqualFold(a.Name, "Id"):
-				l.errorf(a.NameRange, "Id cannot be set", "Records are matched to the org by their key fields (%s), never by Id, so a record does not set Id.", name)
+				l.errorf(a.NameRange, "Id cannot be set", "Records are matched to the org by their key fields, never by Id, so a record of %s does not set Id.", name)
 				continue
 			}
 			fd := &FieldDecl{Name: a.Name, Expr: a.Expr, NameRange: a.NameRange, ValueRange: a.Expr.Range()}
