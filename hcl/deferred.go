@@ -70,7 +70,7 @@ func (r *Resolver) Eval(d *Deferred) (cty.Value, hclv2.Diagnostics) {
 	v := r.s.planField(d.rec, d.field)
 	diags := r.s.diags
 	r.s.diags = nil
-	if v.HasMarkDeep(poisonMark{}) {
+	if v.HasMark(poisonMark{}) {
 		if !diags.HasErrors() {
 			diags = append(diags, &hclv2.Diagnostic{Severity: hclv2.DiagError, Summary: "Cannot evaluate field", Detail: fmt.Sprintf("%s.%s could not be evaluated.", d.rec.Addr, d.field.Decl.Name), Subject: d.field.Decl.ValueRange.Ptr()})
 		}

@@ -31,6 +31,14 @@ const (
 type eachValue struct {
 	key   string
 	value cty.Value
+	obj   cty.Value // each, built on first use
+}
+
+func (e *eachValue) object() cty.Value {
+	if e.obj == cty.NilVal {
+		e.obj = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(e.key), "value": e.value})
+	}
+	return e.obj
 }
 
 // evaluator holds what expressions can refer to.
@@ -91,8 +99,17 @@ func (e *evaluator) record(a Address) *Record {
 
 // frame is one step of the evaluation path, for printing cycles.
 type frame struct {
-	name string
-	rng  hclv2.Range
+	name  string  // local.x
+	rec   *Record // or a record's field, named lazily: most frames never print
+	field string
+	rng   hclv2.Range
+}
+
+func (f frame) String() string {
+	if f.rec != nil {
+		return f.rec.Addr.String() + "." + f.field
+	}
+	return f.name
 }
 
 // session is one evaluation pass: loading, or a planner's Resolver.
@@ -103,6 +120,8 @@ type session struct {
 	lookup func(Ref) cty.Value // nil while loading: references are unknown
 	cache  map[*Field]cty.Value
 	busy   map[*Field]bool
+	// ctxCache holds context objects by the paths they were built from.
+	ctxCache map[string]cty.Value
 }
 
 // scope says what an expression may refer to.
@@ -262,23 +281,21 @@ func (t *vtree) value() cty.Value {
 // value is then marked as poisoned so that nothing downstream repeats them.
 func (s *session) eval(expr hclv2.Expression, sc *scope) cty.Value {
 	before := len(s.diags)
-	root := &vtree{}
+	b := ctxBuilder{}
 	ok := true
 	for _, r := range s.ev.info(expr).refs {
-		if !s.resolve(r, sc, root) {
+		if !s.resolve(r, sc, &b) {
 			ok = false
 		}
 	}
 	if !ok {
 		return poisoned()
 	}
-	ctx := &hclv2.EvalContext{Functions: s.ev.funcs}
-	if len(root.kids) > 0 {
-		ctx.Variables = make(map[string]cty.Value, len(root.kids))
-		for k, c := range root.kids {
-			ctx.Variables[k] = c.value()
-		}
+	if b.poisoned {
+		// A value this one needs failed; its problem is already reported.
+		return poisoned()
 	}
+	ctx := &hclv2.EvalContext{Functions: s.ev.funcs, Variables: b.variables(s)}
 	v, diags := expr.Value(ctx)
 	for _, d := range diags {
 		if d.Severity == hclv2.DiagError && (d.Expression != nil || d.EvalContext != nil) {
@@ -292,14 +309,82 @@ func (s *session) eval(expr hclv2.Expression, sc *scope) cty.Value {
 	if len(s.diags) > before && s.diags[before:].HasErrors() {
 		return poisoned()
 	}
-	if v.HasMarkDeep(poisonMark{}) {
-		return poisoned()
-	}
 	return v
 }
 
+// ctxBuilder collects the values an expression refers to, by path.
+type ctxBuilder struct {
+	leaves   []leaf
+	poisoned bool
+}
+
+type leaf struct {
+	path []string
+	val  cty.Value
+}
+
+func (b *ctxBuilder) set(path []string, v cty.Value) {
+	if v.HasMark(poisonMark{}) {
+		b.poisoned = true
+	}
+	b.leaves = append(b.leaves, leaf{path, v})
+}
+
+// variables builds the context's root values. Within one session the value
+// at a path never changes (except each, which is cached per record), so the
+// objects built for a set of paths are cached: the 100,000 instances of a
+// for_each that all refer to Account.root.Id share one object.
+func (b *ctxBuilder) variables(s *session) map[string]cty.Value {
+	if len(b.leaves) == 0 {
+		return nil
+	}
+	vars := make(map[string]cty.Value, 4)
+	var roots []string
+	byRoot := map[string][]leaf{}
+	for _, l := range b.leaves {
+		r := l.path[0]
+		if _, seen := byRoot[r]; !seen {
+			roots = append(roots, r)
+		}
+		byRoot[r] = append(byRoot[r], l)
+	}
+	for _, r := range roots {
+		ls := byRoot[r]
+		if len(ls) == 1 && len(ls[0].path) == 1 {
+			vars[r] = ls[0].val
+			continue
+		}
+		var sig strings.Builder
+		for _, l := range ls {
+			for _, p := range l.path {
+				sig.WriteString(p)
+				sig.WriteByte(0)
+			}
+			sig.WriteByte(1)
+		}
+		key := sig.String()
+		if v, ok := s.ctxCache[key]; ok {
+			vars[r] = v
+			continue
+		}
+		t := &vtree{}
+		for _, l := range ls {
+			t.set(l.path[1:], l.val)
+		}
+		v := t.value()
+		if s.ctxCache == nil {
+			s.ctxCache = map[string]cty.Value{}
+		}
+		if len(s.ctxCache) < 1<<16 {
+			s.ctxCache[key] = v
+		}
+		vars[r] = v
+	}
+	return vars
+}
+
 // resolve puts the value a reference needs into the context tree.
-func (s *session) resolve(r exprRef, sc *scope, root *vtree) bool {
+func (s *session) resolve(r exprRef, sc *scope, root *ctxBuilder) bool {
 	t := r.trav
 	rng := t.SourceRange()
 	name := t.RootName()
@@ -350,10 +435,7 @@ func (s *session) resolve(r exprRef, sc *scope, root *vtree) bool {
 			s.errorf(rng, "Invalid reference to each", "Use each.key (the instance key) or each.value (the element of for_each).")
 			return false
 		}
-		root.set([]string{"each"}, cty.ObjectVal(map[string]cty.Value{
-			"key":   cty.StringVal(sc.rec.each.key),
-			"value": sc.rec.each.value,
-		}))
+		root.set([]string{"each"}, sc.rec.each.object())
 		return true
 	case "data":
 		return s.resolveData(r, sc, root)
@@ -374,7 +456,7 @@ func (s *session) resolve(r exprRef, sc *scope, root *vtree) bool {
 	return s.resolveRecord(r, sc, on, root)
 }
 
-func (s *session) resolveData(r exprRef, sc *scope, root *vtree) bool {
+func (s *session) resolveData(r exprRef, sc *scope, root *ctxBuilder) bool {
 	t := r.trav
 	rng := t.SourceRange()
 	obj, ok1 := attrAt(t, 1)
@@ -417,7 +499,7 @@ func (s *session) refValue(ref Ref, ty cty.Type) cty.Value {
 	return cty.UnknownVal(ty).Mark(ref)
 }
 
-func (s *session) resolveRecord(r exprRef, sc *scope, on *objectNode, root *vtree) bool {
+func (s *session) resolveRecord(r exprRef, sc *scope, on *objectNode, root *ctxBuilder) bool {
 	t := r.trav
 	rng := t.SourceRange()
 	obj := on.obj.Name
@@ -444,7 +526,7 @@ func (s *session) resolveRecord(r exprRef, sc *scope, on *objectNode, root *vtre
 	dynamic := false
 	if !keyed && len(rest) == 0 && r.index != nil && !r.keyLocal {
 		kv := s.eval(r.index, sc)
-		if kv.HasMarkDeep(poisonMark{}) {
+		if kv.HasMark(poisonMark{}) {
 			return false
 		}
 		if !kv.IsWhollyKnown() {
@@ -542,7 +624,7 @@ func (s *session) resolveRecord(r exprRef, sc *scope, on *objectNode, root *vtre
 	return true
 }
 
-func (s *session) putRecordValue(root *vtree, obj, label, key string, keyed bool, attr string, v cty.Value) {
+func (s *session) putRecordValue(root *ctxBuilder, obj, label, key string, keyed bool, attr string, v cty.Value) {
 	if keyed {
 		root.set([]string{obj, label, key, attr}, v)
 	} else {
@@ -553,7 +635,7 @@ func (s *session) putRecordValue(root *vtree, obj, label, key string, keyed bool
 // putAllInstances handles an index whose key uses for-expression symbols,
 // as in [for c in local.codes : Account.country[c].Id]: every instance
 // enters the context, each with the one field that is read after the index.
-func (s *session) putAllInstances(r exprRef, sc *scope, on *objectNode, dn *declNode, root *vtree) bool {
+func (s *session) putAllInstances(r exprRef, sc *scope, on *objectNode, dn *declNode, root *ctxBuilder) bool {
 	if r.attrAfter == "" {
 		s.errorf(r.trav.SourceRange(), "Missing field name", "A reference to an instance of %s.%s reads one of its fields, such as .Id.", on.obj.Name, dn.decl.Label)
 		return false
@@ -601,41 +683,45 @@ func (s *session) local(name string, rng hclv2.Range) (cty.Value, bool) {
 	}
 	switch ln.state {
 	case evaluated:
-		return ln.value, !ln.value.HasMarkDeep(poisonMark{})
+		return ln.value, !ln.value.HasMark(poisonMark{})
 	case evaluating:
 		s.cycle("local."+name, rng)
 		return cty.NilVal, false
 	}
 	ln.state = evaluating
-	s.stack = append(s.stack, frame{"local." + name, ln.local.Range})
+	s.stack = append(s.stack, frame{name: "local." + name, rng: ln.local.Range})
 	v := s.eval(ln.expr, &scope{what: "a local value"})
 	s.stack = s.stack[:len(s.stack)-1]
 	ln.value, ln.state = v, evaluated
-	if !v.HasMarkDeep(poisonMark{}) {
+	if !v.HasMark(poisonMark{}) {
 		if !v.IsWhollyKnown() {
 			s.errorf(ln.local.Range, "Local value not known when loading", "local.%s must be known when the configuration is loaded.", name)
 			ln.value = poisoned()
 		} else {
-			uv, _ := v.UnmarkDeep()
+			uv, pvm := v.UnmarkDeepWithPaths()
 			ln.local.Value = uv
-			ln.local.Sensitive = v.HasMarkDeep(sensitiveMark{})
+			for _, pm := range pvm {
+				if pm.Marks.Has(sensitiveMark{}) {
+					ln.local.Sensitive = true
+				}
+			}
 		}
 	}
-	return ln.value, !ln.value.HasMarkDeep(poisonMark{})
+	return ln.value, !ln.value.HasMark(poisonMark{})
 }
 
 // cycle reports a reference cycle through name, printing the path.
 func (s *session) cycle(name string, rng hclv2.Range) {
 	start := 0
 	for i, f := range s.stack {
-		if f.name == name {
+		if f.String() == name {
 			start = i
 			break
 		}
 	}
 	var path []string
 	for _, f := range s.stack[start:] {
-		path = append(path, f.name)
+		path = append(path, f.String())
 	}
 	path = append(path, name)
 	subject := rng
@@ -665,7 +751,7 @@ func (s *session) field(r *Record, i int) cty.Value {
 	if d.static {
 		v = d.staticVal
 	} else {
-		s.stack = append(s.stack, frame{r.Addr.String() + "." + d.Name, d.ValueRange})
+		s.stack = append(s.stack, frame{rec: r, field: d.Name, rng: d.ValueRange})
 		v = s.eval(d.Expr, &scope{what: "a field", rec: r, records: true})
 		s.stack = s.stack[:len(s.stack)-1]
 	}
@@ -677,7 +763,7 @@ func (s *session) field(r *Record, i int) cty.Value {
 // settle records a field's load-time value in the model.
 func (s *session) settle(r *Record, f *Field, v cty.Value) {
 	f.marked = v
-	if v.HasMarkDeep(poisonMark{}) {
+	if v.HasMark(poisonMark{}) {
 		return
 	}
 	f.Sensitive = v.HasMarkDeep(sensitiveMark{})

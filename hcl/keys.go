@@ -86,7 +86,7 @@ func (l *loader) checkRecordKey(o *Object, on *objectNode, r *Record, reported m
 	}
 	for _, k := range o.Key {
 		f := r.Field(k)
-		if f.marked.HasMarkDeep(poisonMark{}) {
+		if f.marked.HasMark(poisonMark{}) {
 			return
 		}
 		if f.Sensitive {

@@ -299,7 +299,7 @@ func (l *loader) decodeLocals(b *hclv2.Block) {
 // variables, locals and functions, but no records or data lookups.
 func (l *loader) static(a *hclv2.Attribute, what string) (cty.Value, bool) {
 	v := l.session.eval(a.Expr, &scope{what: what})
-	if v.HasMarkDeep(poisonMark{}) {
+	if v.HasMark(poisonMark{}) {
 		return cty.NilVal, false
 	}
 	v, _ = v.UnmarkDeep()
@@ -743,7 +743,7 @@ func (l *loader) expand(o *Object, dn *declNode) {
 	}
 	dn.instances = map[string]*Record{}
 	v := l.session.eval(dn.forEach, &scope{what: "for_each"})
-	if v.HasMarkDeep(poisonMark{}) {
+	if v.HasMark(poisonMark{}) {
 		return
 	}
 	rng := dn.forEach.Range()

@@ -262,7 +262,7 @@ func (l *loader) validateVariable(v *Variable) {
 		s := l.session
 		before := len(s.diags)
 		cond := s.eval(val.Condition, &scope{what: "a validation condition", self: v})
-		if len(s.diags) > before || cond.HasMarkDeep(poisonMark{}) {
+		if len(s.diags) > before || cond.HasMark(poisonMark{}) {
 			continue
 		}
 		cond, _ = cond.UnmarkDeep()
