@@ -266,6 +266,23 @@ func (t *vtree) set(path []string, v cty.Value) {
 	t.val, t.leaf = v, true
 }
 
+func (t *vtree) ensure(path []string) {
+	for _, p := range path {
+		if t.leaf {
+			return
+		}
+		if t.kids == nil {
+			t.kids = map[string]*vtree{}
+		}
+		k := t.kids[p]
+		if k == nil {
+			k = &vtree{}
+			t.kids[p] = k
+		}
+		t = k
+	}
+}
+
 func (t *vtree) value() cty.Value {
 	if t.leaf {
 		return t.val
@@ -301,6 +318,11 @@ func (s *session) eval(expr hclv2.Expression, sc *scope) cty.Value {
 		if d.Severity == hclv2.DiagError && (d.Expression != nil || d.EvalContext != nil) {
 			d.EvalContext = ctx
 		}
+		for _, m := range b.missing {
+			if d.Summary == "Invalid index" && d.Subject != nil && rangesOverlap(*d.Subject, m.rng) {
+				d.Summary, d.Detail = "Reference to undeclared record", m.detail
+			}
+		}
 		if d.Summary == "Call to unknown function" {
 			d.Detail += " sfsync has no function whose result changes between plan and apply, such as a clock or a random value: write the value, or pass it in a variable."
 		}
@@ -316,6 +338,21 @@ func (s *session) eval(expr hclv2.Expression, sc *scope) cty.Value {
 type ctxBuilder struct {
 	leaves   []leaf
 	poisoned bool
+	missing  []missingKey
+}
+
+// missingKey is an instance key that an index expression computed but no
+// instance has; it is reported only if the index is evaluated.
+type missingKey struct {
+	rng    hclv2.Range
+	detail string
+}
+
+// ensure makes path exist in the context (an empty object unless other
+// references fill it).
+func (b *ctxBuilder) ensure(path []string, rng hclv2.Range, detail string) {
+	b.leaves = append(b.leaves, leaf{path: path})
+	b.missing = append(b.missing, missingKey{rng, detail})
 }
 
 type leaf struct {
@@ -350,6 +387,11 @@ func (b *ctxBuilder) variables(s *session) map[string]cty.Value {
 	}
 	for _, r := range roots {
 		ls := byRoot[r]
+		if r == "each" {
+			// Per record: never cached. Every each leaf is the whole object.
+			vars[r] = ls[0].val
+			continue
+		}
 		if len(ls) == 1 && len(ls[0].path) == 1 {
 			vars[r] = ls[0].val
 			continue
@@ -369,7 +411,11 @@ func (b *ctxBuilder) variables(s *session) map[string]cty.Value {
 		}
 		t := &vtree{}
 		for _, l := range ls {
-			t.set(l.path[1:], l.val)
+			if l.val == cty.NilVal {
+				t.ensure(l.path[1:])
+			} else {
+				t.set(l.path[1:], l.val)
+			}
 		}
 		v := t.value()
 		if s.ctxCache == nil {
@@ -605,6 +651,14 @@ func (s *session) resolveRecord(r exprRef, sc *scope, on *objectNode, root *ctxB
 	var target *Record
 	if keyed {
 		target = dn.instances[key]
+		if target == nil && dynamic {
+			// The index may sit in a branch that is not taken, as in
+			// parent == "" ? null : Account.region[parent].Id: leave the
+			// collection without that key, and explain if HCL's index
+			// fails.
+			root.ensure([]string{obj, label}, keyRng, fmt.Sprintf("%s.%s has no instance %s.%s", obj, label, QuoteKey(key), suggestQuoted(key, dn.keys)))
+			return true
+		}
 		if target == nil {
 			s.errorf(keyRng, "Reference to undeclared record", "%s.%s has no instance %s.%s", obj, label, QuoteKey(key), suggestQuoted(key, dn.keys))
 			return false
@@ -991,4 +1045,8 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func rangesOverlap(a, b hclv2.Range) bool {
+	return a.Filename == b.Filename && a.Start.Byte < b.End.Byte && b.Start.Byte < a.End.Byte
 }

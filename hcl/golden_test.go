@@ -198,8 +198,10 @@ func TestExamples(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("..", "examples", name)
 			opts := LoadOptions{}
-			if _, err := os.Stat(filepath.Join(dir, "example.sfsyncvars.hcl")); err == nil {
-				opts.Vars = []VarInput{{File: true, Arg: "example.sfsyncvars.hcl"}}
+			// An example's variable files (*.vars.hcl) are passed as -var-file.
+			varFiles, _ := filepath.Glob(filepath.Join(dir, "*.vars.hcl"))
+			for _, f := range varFiles {
+				opts.Vars = append(opts.Vars, VarInput{File: true, Arg: filepath.Base(f)})
 			}
 			opts.Getenv = func(k string) string {
 				if k == EnvVarPrefix+"api_key" {

@@ -299,6 +299,17 @@ func (o *Object) IsKey(field string) bool {
 	return false
 }
 
+// KeyFields returns r's key fields in key order; nil entries mark key
+// fields the record does not set (only possible in a configuration that
+// loaded with errors).
+func (o *Object) KeyFields(r *Record) []*Field {
+	out := make([]*Field, len(o.Key))
+	for i, k := range o.Key {
+		out[i] = r.Field(k)
+	}
+	return out
+}
+
 // RecordDecl is a record block as written; for_each instances share it.
 type RecordDecl struct {
 	Object       string
