@@ -103,7 +103,7 @@ func runStateRm(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "%s %s (%s %s)\n", verb, r.Address, r.Object, r.ID)
 	}
 	if !o.dryRun {
-		fmt.Fprintf(env.Stdout, "\nRemoved %d %s from the state; the org was not changed.\n", len(selected), plural(len(selected), "record", "records"))
+		fmt.Fprintf(env.Stdout, "\nRemoved %s from the state; the org was not changed.\n", countNoun(len(selected), "record"))
 	}
 	return ExitOK
 }
@@ -136,11 +136,4 @@ func selectForRemoval(s *state.State, args []string) ([]state.Record, error) {
 		return nil, fmt.Errorf("nothing removed: %w", errors.Join(errs...))
 	}
 	return out, nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
