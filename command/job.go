@@ -29,7 +29,10 @@ const orgEnvHelp = `The org comes from flags or, for secrets, only from the envi
   (secret)             SFSYNC_REFRESH_TOKEN   OAuth refresh token
   -jwt-key-file FILE   SFSYNC_JWT_KEY_FILE    private key for the JWT bearer flow
   -api-version V       SFSYNC_API_VERSION     highest API version to use (default ` + bulk.MaxAPIVersion + `)
-The first that applies wins: access token; sf CLI login; JWT (key file, client id, username);
+Settings come from flags first, then the working directory's org block
+(whose secrets are read from the variable or file it names), then the
+environment. The org block's auth picks the method; otherwise the first
+that applies wins: access token; sf CLI login; JWT (key file, client id, username);
 refresh token; username + password with a client id (OAuth) or without (SOAP,
 API < 65.0); client id + secret alone (client credentials).`
 
@@ -81,35 +84,37 @@ type jobOptions struct {
 	query      bool     // list: query jobs instead of ingest jobs
 	resultsDir string
 	json       bool
-	org        orgOptions
+	flags      orgOptions // org settings given as flags
+	env        orgOptions // org settings from SFSYNC_* variables
 }
 
-// orgOptions says how to reach the org; secrets are read from the
-// environment only.
+// orgOptions says how to reach the org. Secrets never come from flags.
 type orgOptions struct {
+	method                            string // hcl's auth names: sf, password, jwt, client_credentials, access_token; "" = choose
 	instanceURL, accessToken          string
 	loginURL, username                string
 	password, securityToken           string
 	clientID, clientSecret            string
 	refreshToken, jwtKeyFile, version string
 	sfOrg                             string
+	local                             string // the embedded local org's directory (org.local)
 }
 
 // parseJobArgs parses a job subcommand's arguments. It does no I/O; getenv
 // supplies the environment.
 func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOptions, error) {
-	o := jobOptions{sub: sub}
+	o := jobOptions{sub: sub, env: orgFromEnv(getenv)}
 	fs := flag.NewFlagSet("job "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var api string
-	org := &o.org
-	fs.StringVar(&org.instanceURL, "instance-url", getenv("SFSYNC_INSTANCE_URL"), "")
-	fs.StringVar(&org.loginURL, "login-url", getenv("SFSYNC_LOGIN_URL"), "")
-	fs.StringVar(&org.sfOrg, "sf-org", getenv("SFSYNC_SF_ORG"), "")
-	fs.StringVar(&org.username, "username", getenv("SFSYNC_USERNAME"), "")
-	fs.StringVar(&org.clientID, "client-id", getenv("SFSYNC_CLIENT_ID"), "")
-	fs.StringVar(&org.jwtKeyFile, "jwt-key-file", getenv("SFSYNC_JWT_KEY_FILE"), "")
-	fs.StringVar(&org.version, "api-version", getenv("SFSYNC_API_VERSION"), "")
+	f := &o.flags
+	fs.StringVar(&f.instanceURL, "instance-url", "", "")
+	fs.StringVar(&f.sfOrg, "sf-org", "", "")
+	fs.StringVar(&f.loginURL, "login-url", "", "")
+	fs.StringVar(&f.username, "username", "", "")
+	fs.StringVar(&f.clientID, "client-id", "", "")
+	fs.StringVar(&f.jwtKeyFile, "jwt-key-file", "", "")
+	fs.StringVar(&f.version, "api-version", "", "")
 	fs.BoolVar(&o.json, "json", false, "")
 	switch sub {
 	case "list":
@@ -123,11 +128,6 @@ func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOpt
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	org.accessToken = getenv("SFSYNC_ACCESS_TOKEN")
-	org.password = getenv("SFSYNC_PASSWORD")
-	org.securityToken = getenv("SFSYNC_SECURITY_TOKEN")
-	org.clientSecret = getenv("SFSYNC_CLIENT_SECRET")
-	org.refreshToken = getenv("SFSYNC_REFRESH_TOKEN")
 	if api != "" {
 		a, err := bulk.ParseAPI(api)
 		if err != nil || a == bulk.REST {
@@ -150,46 +150,133 @@ func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOpt
 			return o, fmt.Errorf("%q is not a job id (750…, 15 or 18 characters)", o.jobID)
 		}
 	}
-	if _, err := org.authenticator(); err != nil {
-		return o, err
-	}
 	return o, nil
 }
 
-// authenticator picks the login method from what is set.
+// orgFromEnv reads the SFSYNC_* variables.
+func orgFromEnv(getenv func(string) string) orgOptions {
+	return orgOptions{
+		instanceURL:   getenv("SFSYNC_INSTANCE_URL"),
+		accessToken:   getenv("SFSYNC_ACCESS_TOKEN"),
+		sfOrg:         getenv("SFSYNC_SF_ORG"),
+		loginURL:      getenv("SFSYNC_LOGIN_URL"),
+		username:      getenv("SFSYNC_USERNAME"),
+		password:      getenv("SFSYNC_PASSWORD"),
+		securityToken: getenv("SFSYNC_SECURITY_TOKEN"),
+		clientID:      getenv("SFSYNC_CLIENT_ID"),
+		clientSecret:  getenv("SFSYNC_CLIENT_SECRET"),
+		refreshToken:  getenv("SFSYNC_REFRESH_TOKEN"),
+		jwtKeyFile:    getenv("SFSYNC_JWT_KEY_FILE"),
+		version:       getenv("SFSYNC_API_VERSION"),
+	}
+}
+
+// mergeOrg takes each setting from the first source that has it: flags,
+// then the configuration's org block, then the environment.
+func mergeOrg(sources ...orgOptions) orgOptions {
+	var m orgOptions
+	pick := func(dst *string, get func(orgOptions) string) {
+		for _, s := range sources {
+			if v := get(s); v != "" {
+				*dst = v
+				return
+			}
+		}
+	}
+	pick(&m.method, func(o orgOptions) string { return o.method })
+	pick(&m.instanceURL, func(o orgOptions) string { return o.instanceURL })
+	pick(&m.accessToken, func(o orgOptions) string { return o.accessToken })
+	pick(&m.loginURL, func(o orgOptions) string { return o.loginURL })
+	pick(&m.username, func(o orgOptions) string { return o.username })
+	pick(&m.password, func(o orgOptions) string { return o.password })
+	pick(&m.securityToken, func(o orgOptions) string { return o.securityToken })
+	pick(&m.clientID, func(o orgOptions) string { return o.clientID })
+	pick(&m.clientSecret, func(o orgOptions) string { return o.clientSecret })
+	pick(&m.refreshToken, func(o orgOptions) string { return o.refreshToken })
+	pick(&m.jwtKeyFile, func(o orgOptions) string { return o.jwtKeyFile })
+	pick(&m.version, func(o orgOptions) string { return o.version })
+	pick(&m.sfOrg, func(o orgOptions) string { return o.sfOrg })
+	pick(&m.local, func(o orgOptions) string { return o.local })
+	return m
+}
+
+// authenticator picks the login method: the one the org block names, or
+// the first whose settings are present.
 func (o orgOptions) authenticator() (bulk.Authenticator, error) {
-	switch {
-	case o.accessToken != "":
-		if o.instanceURL == "" {
-			return nil, errors.New("SFSYNC_ACCESS_TOKEN needs -instance-url or SFSYNC_INSTANCE_URL")
+	method := o.method
+	if method == "" {
+		switch {
+		case o.accessToken != "":
+			method = "access_token"
+		case o.sfOrg != "":
+			method = "sf"
+		case o.local != "":
+			method = "local"
+		case o.jwtKeyFile != "":
+			method = "jwt"
+		case o.refreshToken != "":
+			method = "refresh_token"
+		case o.username != "" && o.password != "" && o.clientID != "":
+			method = "oauth_password"
+		case o.username != "" && o.password != "":
+			method = "password"
+		case o.clientID != "" && o.clientSecret != "":
+			method = "client_credentials"
+		case o.instanceURL != "":
+			return nil, fmt.Errorf("no access token for %s: set SFSYNC_ACCESS_TOKEN, or the variable or file the org block's access_token_env / access_token_file names", o.instanceURL)
+		default:
+			return nil, errors.New("no org: set SFSYNC_INSTANCE_URL and SFSYNC_ACCESS_TOKEN, a login, or an org block (see 'sfsync job -help')")
+		}
+	}
+	switch method {
+	case "access_token":
+		if o.instanceURL == "" || o.accessToken == "" {
+			return nil, errors.New("an access token needs both SFSYNC_ACCESS_TOKEN and -instance-url (or SFSYNC_INSTANCE_URL)")
 		}
 		return bulk.AccessToken{InstanceURL: o.instanceURL, Token: o.accessToken}, nil
-	case o.sfOrg != "":
+	case "sf":
 		return bulk.SFCLI{TargetOrg: o.sfOrg}, nil
-	case o.jwtKeyFile != "":
-		if o.clientID == "" || o.username == "" {
-			return nil, errors.New("the JWT bearer flow needs -client-id and -username with -jwt-key-file")
+	case "local":
+		return nil, fmt.Errorf("org.local (%s): the job commands cannot start the embedded local org yet; run 'sfsync localorg serve' and point SFSYNC_INSTANCE_URL at it", o.local)
+	case "jwt":
+		if o.clientID == "" || o.username == "" || o.jwtKeyFile == "" {
+			return nil, errors.New("the JWT bearer flow needs a client id, a username and a key file")
 		}
 		return bulk.JWTBearer{LoginURL: o.loginURL, ClientID: o.clientID, Username: o.username, KeyFile: o.jwtKeyFile}, nil
-	case o.refreshToken != "":
+	case "refresh_token":
 		if o.clientID == "" {
 			return nil, errors.New("SFSYNC_REFRESH_TOKEN needs -client-id or SFSYNC_CLIENT_ID")
 		}
 		return &bulk.RefreshTokenFlow{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret, RefreshToken: o.refreshToken}, nil
-	case o.username != "" && o.password != "":
-		if o.clientID != "" {
-			return bulk.PasswordFlow{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
+	case "oauth_password":
+		return bulk.PasswordFlow{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
+	case "password":
+		if o.username == "" || o.password == "" {
+			return nil, errors.New("the password login needs a username and SFSYNC_PASSWORD")
 		}
 		return bulk.SOAPLogin{LoginURL: o.loginURL, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
-	case o.clientID != "" && o.clientSecret != "":
+	case "client_credentials":
+		if o.clientID == "" || o.clientSecret == "" {
+			return nil, errors.New("the client credentials flow needs a client id and SFSYNC_CLIENT_SECRET")
+		}
 		return bulk.ClientCredentials{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret}, nil
 	}
-	return nil, errors.New("no org: set SFSYNC_INSTANCE_URL and SFSYNC_ACCESS_TOKEN, or a login (see 'sfsync job -help')")
+	return nil, fmt.Errorf("unknown auth method %q", method)
 }
 
 func runJob(ctx context.Context, env *Env, o jobOptions) int {
-	auth, _ := o.org.authenticator()
-	c, err := bulk.New(ctx, bulk.Config{Auth: auth, APIVersion: o.org.version, Logger: env.Log})
+	cfgOrg, err := configOrg(env)
+	if err != nil {
+		env.Errorf("job %s: %v", o.sub, err)
+		return ExitError
+	}
+	org := mergeOrg(o.flags, cfgOrg, o.env)
+	auth, err := org.authenticator()
+	if err != nil {
+		env.Errorf("job %s: %v", o.sub, err)
+		return ExitError
+	}
+	c, err := bulk.New(ctx, bulk.Config{Auth: auth, APIVersion: org.version, Logger: env.Log})
 	if err != nil {
 		env.Errorf("%v", err)
 		return ExitError
