@@ -3,8 +3,8 @@ package localorg
 import (
 	"context"
 	"net/http"
-	"time"
 	"sync/atomic"
+	"time"
 
 	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )

@@ -78,7 +78,7 @@ type Org struct {
 	apiCalls int64
 	// onReset is called after Reset, by the Instance serving the org, to
 	// rewrite connection.json with the new identity.
-	onReset func(context.Context) error
+	onReset  func(context.Context) error
 	closed   chan struct{}
 	closeOne sync.Once
 }

@@ -19,13 +19,13 @@ import (
 type family int
 
 const (
-	_            family = iota
-	familyREST          // /services/data/vXX.X/... (REST): JSON error array
-	familyBulk2         // /services/data/vXX.X/jobs/...: JSON error array, Jackson pretty
-	familyOAuth         // /services/oauth2/...: {"error","error_description"}
-	familySOAP          // /services/Soap/...: SOAP fault
-	familyAdmin         // /__localorg/...: JSON error array
-	familyNone          // anything else: REST shape
+	_           family = iota
+	familyREST         // /services/data/vXX.X/... (REST): JSON error array
+	familyBulk2        // /services/data/vXX.X/jobs/...: JSON error array, Jackson pretty
+	familyOAuth        // /services/oauth2/...: {"error","error_description"}
+	familySOAP         // /services/Soap/...: SOAP fault
+	familyAdmin        // /__localorg/...: JSON error array
+	familyNone         // anything else: REST shape
 )
 
 // maxBody bounds a request body (Bulk 2.0 allows 150 MB per upload).
