@@ -1,0 +1,2 @@
+// Package schema is the schema of sfsync's local Salesforce org.
+package schema
