@@ -17,7 +17,8 @@ import (
 //   - 0.0, -0.0, NaN, Infinity, -Infinity.
 //
 // Java before JDK 19 sometimes printed a digit more than the shortest form;
-// we write the shortest, as current JDKs do and as every recorded value is.
+// we follow the JDK 19 specification (shortest, at least two digits), as
+// every recorded value does.
 func appendJavaDouble(dst []byte, x float64) []byte {
 	switch {
 	case math.IsNaN(x):
@@ -42,6 +43,12 @@ func appendJavaDouble(dst []byte, x float64) []byte {
 	}
 	// strconv writes 9.12260031E+08; Java writes 9.12260031E8.
 	s := strconv.FormatFloat(x, 'E', -1, 64)
+	if len(s) > 1 && s[1] == 'E' || len(s) > 2 && s[0] == '-' && s[2] == 'E' {
+		// When one digit would do, Java picks the two-digit decimal
+		// closest to x (Double.MIN_VALUE is 4.9E-324, not 5.0E-324); for
+		// all but subnormal values that is the digit and a zero.
+		s = strconv.FormatFloat(x, 'E', 1, 64)
+	}
 	mant, exp, _ := strings.Cut(s, "E")
 	dst = append(dst, mant...)
 	if !strings.ContainsRune(mant, '.') {
