@@ -139,7 +139,7 @@ func (f *Field) ParseText(s string) (any, error) {
 			return nil, f.unreadable(s)
 		}
 		if f.Digits > 0 && len(strconv.FormatUint(absInt(n), 10)) > f.Digits {
-			return nil, f.refuse("NUMBER_OUTSIDE_VALID_RANGE", "value outside of valid range on numeric field: %s", s)
+			return nil, f.outOfRange(s)
 		}
 		return n, nil
 	case TypeDouble, TypeCurrency, TypePercent:
@@ -238,59 +238,65 @@ func (f *Field) parseMultiPicklist(s string) (string, error) {
 	return strings.Join(append(known, other...), ";"), nil
 }
 
-var numberRE = regexp.MustCompile(`^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$`)
-
 // parseNumber reads a double, currency or percent value, rounds it half up
 // to the field's scale (UNCERTAIN: Salesforce may round currency half
-// even) and checks it against the precision.
+// even) and checks it against the precision. The rounding works on the
+// decimal digits as written, so 123.455 rounds to 123.46 although the
+// nearest double is below it.
 func (f *Field) parseNumber(s string) (any, error) {
-	m := numberRE.FindStringSubmatch(s)
-	if m == nil || m[2] == "" && m[3] == "" {
+	neg, intPart, frac, expPart, ok := splitNumber(s)
+	if !ok {
 		return nil, f.unreadable(s)
 	}
-	neg := m[1] == "-"
-	digits := strings.TrimLeft(m[2]+m[3], "0")
-	exp := -len(m[3])
-	if m[4] != "" {
-		e, err := strconv.Atoi(m[4])
+	limit := f.Precision - f.Scale
+	if f.Precision == 0 {
+		limit = 309 // beyond float64
+	}
+	if expPart == "" && len(frac) <= f.Scale && len(intPart)+len(frac) <= 15 {
+		// Exact already: no rounding, and few enough digits for
+		// ParseFloat to be exact about the range check.
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, f.unreadable(s)
+		}
+		if len(strings.TrimLeft(intPart, "0")) > limit {
+			return nil, f.outOfRange(s)
+		}
+		return x + 0, nil // +0 turns -0 into 0
+	}
+	digits := strings.TrimLeft(intPart+frac, "0")
+	exp := -len(frac)
+	if expPart != "" {
+		e, err := strconv.Atoi(expPart)
 		if err != nil || e > 1000 || e < -1000 {
-			if strings.HasPrefix(m[4], "-") || digits == "" {
+			if strings.HasPrefix(expPart, "-") || digits == "" {
 				return float64(0), nil // far below the smallest value any scale keeps
 			}
-			return nil, f.refuse("NUMBER_OUTSIDE_VALID_RANGE", "value outside of valid range on numeric field: %s", s)
+			return nil, f.outOfRange(s)
 		}
 		exp += e
 	}
 	// value = digits × 10^exp; keep digits × 10^(exp+scale) rounded to an
 	// integer, then put the point back.
-	if digits != "" {
-		if k := exp + f.Scale; k < 0 {
-			cut := len(digits) + k
-			switch {
-			case cut < 0:
-				digits = ""
-			default:
-				up := digits[cut] >= '5'
-				digits = digits[:cut]
-				if up {
-					digits = incrementDecimal(digits)
-				}
+	if k := exp + f.Scale; digits != "" && k < 0 {
+		cut := len(digits) + k
+		if cut < 0 {
+			digits = ""
+		} else {
+			up := digits[cut] >= '5'
+			digits = digits[:cut]
+			if up {
+				digits = incrementDecimal(digits)
 			}
-			exp = -f.Scale
 		}
+		exp = -f.Scale
 		digits = strings.TrimLeft(digits, "0")
 	}
 	if digits == "" {
 		return float64(0), nil
 	}
-	// Digits before the point after rounding.
-	intDigits := len(digits) + exp
-	limit := f.Precision - f.Scale
-	if f.Precision == 0 {
-		limit = 309 // beyond float64
-	}
-	if intDigits > limit {
-		return nil, f.refuse("NUMBER_OUTSIDE_VALID_RANGE", "value outside of valid range on numeric field: %s", s)
+	if len(digits)+exp > limit { // digits before the point
+		return nil, f.outOfRange(s)
 	}
 	lit := digits + "e" + strconv.Itoa(exp)
 	if neg {
@@ -298,10 +304,58 @@ func (f *Field) parseNumber(s string) (any, error) {
 	}
 	x, err := strconv.ParseFloat(lit, 64)
 	if err != nil || math.IsInf(x, 0) {
-		return nil, f.refuse("NUMBER_OUTSIDE_VALID_RANGE", "value outside of valid range on numeric field: %s", s)
+		return nil, f.outOfRange(s)
 	}
 	return x, nil
 }
+
+func (f *Field) outOfRange(s string) *ValueError {
+	return f.refuse("NUMBER_OUTSIDE_VALID_RANGE", "value outside of valid range on numeric field: %s", s)
+}
+
+// splitNumber splits a decimal number, [+-]digits[.digits][(e|E)[+-]digits]
+// with digits on at least one side of the point, into its parts.
+func splitNumber(s string) (neg bool, intPart, frac, exp string, ok bool) {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	start := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	intPart = s[start:i]
+	if i < len(s) && s[i] == '.' {
+		i++
+		start = i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		frac = s[start:i]
+	}
+	if intPart == "" && frac == "" {
+		return false, "", "", "", false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		start = i
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		digitsAt := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		if i == digitsAt {
+			return false, "", "", "", false
+		}
+		exp = s[start:i]
+	}
+	return neg, intPart, frac, exp, i == len(s)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // incrementDecimal adds one to a string of decimal digits.
 func incrementDecimal(d string) string {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -313,5 +315,52 @@ func TestRenderGlobal(t *testing.T) {
 	}
 	if !sort.SliceIsSorted(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) }) {
 		t.Errorf("sobjects not sorted by name: %v", names)
+	}
+}
+
+// TestRenderGolden keeps renderings of the global describe and of a few
+// describes under testdata/golden, indented so that changes read well in a
+// diff (indenting keeps the key order). go test -update rewrites them.
+func TestRenderGolden(t *testing.T) {
+	s := Standard()
+	if _, err := s.AddCustom([]byte(widget)); err != nil {
+		t.Fatal(err)
+	}
+	opt := RenderOptions{InstanceURL: "http://127.0.0.1:8765"}
+	renders := map[string]func() ([]byte, error){
+		"global-v60.0.json":         func() ([]byte, error) { return RenderGlobal(s, "60.0") },
+		"global-v42.0.json":         func() ([]byte, error) { return RenderGlobal(s, "42.0") },
+		"Account-v60.0.json":        func() ([]byte, error) { return RenderDescribe(s.Object("Account"), "60.0", opt) },
+		"PricebookEntry-v60.0.json": func() ([]byte, error) { return RenderDescribe(s.Object("PricebookEntry"), "60.0", opt) },
+		"Widget__c-v60.0.json":      func() ([]byte, error) { return RenderDescribe(s.Object("Widget__c"), "60.0", opt) },
+		"Widget__c-v42.0.json":      func() ([]byte, error) { return RenderDescribe(s.Object("Widget__c"), "42.0", opt) },
+	}
+	for name, render := range renders {
+		got, err := render()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, got, "", "  "); err != nil {
+			t.Fatalf("%s: rendering is not JSON: %v", name, err)
+		}
+		pretty.WriteByte('\n')
+		path := filepath.Join("testdata", "golden", name)
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if diff := cmp.Diff(string(want), pretty.String()); diff != "" {
+			t.Errorf("%s differs from the golden file (-want +got); go test -update rewrites it:\n%s", name, diff)
+		}
 	}
 }

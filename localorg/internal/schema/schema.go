@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -36,6 +37,11 @@ type Change struct {
 	Object  *Object  // the object as it is now
 	Created bool     // a new custom object
 	Fields  []*Field // the fields added: all of a new object's fields
+	// Skipped are the standard fields a file gives for an existing object
+	// that the object does not have: only custom fields can be added, so a
+	// describe saved from a real org adds its custom fields and skips the
+	// standard ones localorg does not emulate.
+	Skipped []string
 }
 
 // Standard returns a schema with the built-in standard objects only.
@@ -115,20 +121,27 @@ func (s *Schema) Objects() []*Object {
 
 // AddCustom adds what a describe-shaped file defines (`sfsync localorg
 // schema add FILE`): one object, or a JSON list of objects applied in order.
+// A file may be a compact describe or one saved from a real org.
 //
 // An object whose name ends in __c and is not in the schema yet is a new
 // custom object: it gets the next free key prefix (a00, a01, … in creation
 // order) unless the file gives one, and the system fields Salesforce gives
-// every custom object (Id, OwnerId, IsDeleted, Name, CreatedDate, …) that
-// the file leaves out; a detail object (one with a master-detail field) has
-// no OwnerId. An object already in the schema — standard or custom — gets
-// the custom fields (ending in __c) of the file it does not have yet;
-// fields it already has must be given unchanged or not at all (Salesforce
-// describes are accepted as they are), and its own properties are kept.
-// References must point at objects in the schema; child relationships are
-// recomputed across all objects.
+// every custom object (Id, OwnerId, IsDeleted, Name, CreatedDate,
+// CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp,
+// LastViewedDate, LastReferencedDate) that the file leaves out; a detail
+// object (one with a master-detail field) and a custom setting have no
+// OwnerId. Its other fields must be custom (__c).
 //
-// Either everything in the file is added or, on error, nothing.
+// An object already in the schema, standard or custom, gets the custom
+// fields of the file that it does not have yet; a custom field it has must
+// be given unchanged. Standard fields it has are ignored, those it does
+// not have are skipped and listed in Change.Skipped (only custom fields
+// can be added), and its own properties are kept.
+//
+// Custom references must point at objects in the schema. Child
+// relationships are recomputed across all objects, so a lookup to Account
+// appears in Account's describe. Either everything in the file is added or,
+// on error, nothing.
 func (s *Schema) AddCustom(describeJSON []byte) ([]Change, error) {
 	var items []json.RawMessage
 	trimmed := bytes.TrimSpace(describeJSON)
@@ -218,9 +231,9 @@ func (st *state) add(data []byte) (Change, error) {
 func (st *state) addObject(o *Object) error {
 	o.Custom = true
 	for _, f := range o.Fields {
-		if !f.Custom && customObjectSystemField(f.Name) == nil {
-			return fmt.Errorf("field %s: custom fields end in __c (a custom object's other fields are its system fields %s)",
-				f.Name, strings.Join(customObjectSystemFieldNames(), ", "))
+		if !f.Custom && !customObjectStandardFields[f.Name] {
+			return fmt.Errorf("field %s: custom fields end in __c (the standard fields of a custom object are %s)",
+				f.Name, strings.Join(slices.Sorted(maps.Keys(customObjectStandardFields)), ", "))
 		}
 	}
 	if o.KeyPrefix == "" {
@@ -237,6 +250,16 @@ func (st *state) addObject(o *Object) error {
 	return nil
 }
 
+// customObjectStandardFields are the fields without __c a custom object's
+// describe may have: its system fields, and those Salesforce adds with
+// record types, activities, custom settings and Salesforce to Salesforce.
+var customObjectStandardFields = map[string]bool{
+	"Id": true, "OwnerId": true, "IsDeleted": true, "Name": true, "RecordTypeId": true,
+	"CreatedDate": true, "CreatedById": true, "LastModifiedDate": true, "LastModifiedById": true,
+	"SystemModstamp": true, "LastActivityDate": true, "LastViewedDate": true, "LastReferencedDate": true,
+	"SetupOwnerId": true, "ConnectionReceivedId": true, "ConnectionSentId": true,
+}
+
 // addFields adds the custom fields of top to an existing object, in a new
 // Object value.
 func (st *state) addFields(existing *Object, top map[string]json.RawMessage) (Change, error) {
@@ -248,6 +271,7 @@ func (st *state) addFields(existing *Object, top map[string]json.RawMessage) (Ch
 	}
 	o := copyObject(existing)
 	var added []*Field
+	var skipped []string
 	for i, fm := range fields {
 		f, err := parseField(o, fm)
 		if err != nil {
@@ -263,7 +287,8 @@ func (st *state) addFields(existing *Object, top map[string]json.RawMessage) (Ch
 			continue // a field it has: standard, or custom and unchanged
 		}
 		if !f.Custom {
-			return Change{}, fmt.Errorf("field %s: only custom fields (ending in __c) can be added to an existing object", f.Name)
+			skipped = append(skipped, f.Name)
+			continue
 		}
 		o.Fields = append(o.Fields, f)
 		o.index()
@@ -276,7 +301,7 @@ func (st *state) addFields(existing *Object, top map[string]json.RawMessage) (Ch
 		st.additions = append(st.additions, compactObject(o, added))
 	}
 	st.insert(o)
-	return Change{Object: o, Fields: added}, nil
+	return Change{Object: o, Fields: added, Skipped: skipped}, nil
 }
 
 // copyObject returns a copy of o whose field list can grow without

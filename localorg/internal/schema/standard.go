@@ -78,14 +78,6 @@ func customObjectSystemField(name string) *Field {
 	return nil
 }
 
-func customObjectSystemFieldNames() []string {
-	var names []string
-	for _, f := range systemFields() {
-		names = append(names, f.Name)
-	}
-	return names
-}
-
 // addSystemFields gives a new custom object the system fields its file
 // leaves out, in Salesforce's order, before its own fields. A detail object
 // (with a master-detail field) and a custom setting have no owner; custom

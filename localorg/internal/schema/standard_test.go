@@ -3,7 +3,6 @@ package schema
 import (
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -514,14 +513,4 @@ func TestStandardMatchesRecordedChildRelationships(t *testing.T) {
 			t.Errorf("%s child relationships (-recorded +computed):\n%s", r.name, diff)
 		}
 	}
-}
-
-func ExampleStandard() {
-	s := Standard()
-	acct := s.Object("account")
-	fmt.Println(acct.Name, acct.KeyPrefix, acct.Field("external_id__c").ExternalID)
-	fmt.Println(s.Object("Contact").Relationship("account").Name)
-	// Output:
-	// Account 001 true
-	// AccountId
 }
