@@ -462,3 +462,56 @@ func TestValueErrorShape(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+// TestRecordedMalformedID reproduces the recorded REST error for a
+// malformed record Id: code, message and no field.
+func TestRecordedMalformedID(t *testing.T) {
+	var rec struct {
+		Errors []struct {
+			StatusCode string   `json:"statusCode"`
+			Message    string   `json:"message"`
+			Fields     []string `json:"fields"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(conformance.Read("rest/sobject-upsert-malformed-id-v59.json"), &rec); err != nil {
+		t.Fatal(err)
+	}
+	want := rec.Errors[0]
+	id := strings.TrimPrefix(want.Message, "malformed id ")
+	_, err := Standard().Object("Account").Field("Id").ParseText(id)
+	var ve *ValueError
+	if !errors.As(err, &ve) {
+		t.Fatalf("ParseText(%q) = %v, want a *ValueError", id, err)
+	}
+	if ve.Code != want.StatusCode || ve.Message != want.Message || ve.Field != "" || len(want.Fields) != 0 {
+		t.Errorf("got %s / %q / %q, recorded %s / %q / %v", ve.Code, ve.Message, ve.Field, want.StatusCode, want.Message, want.Fields)
+	}
+}
+
+// TestRecordedInvalidEmail reproduces the recorded REST error for an
+// invalid email address (message built from the field's label).
+func TestRecordedInvalidEmail(t *testing.T) {
+	var rec []struct {
+		Errors []struct {
+			StatusCode string   `json:"statusCode"`
+			Message    string   `json:"message"`
+			Fields     []string `json:"fields"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(conformance.Read("rest/composite-sobjects-patch-partial-failure-invalid-email-v42.json"), &rec); err != nil {
+		t.Fatal(err)
+	}
+	want := rec[1].Errors[0]
+	// The recorded org's Account had this custom field; add it as its
+	// describe (account-v42.json) shows it.
+	s := Standard()
+	if _, err := s.AddCustom([]byte(`{"name": "Account", "fields": [{"name": "email_field__c", "type": "email", "label": "email_field"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	f := s.Object("Account").Field(want.Fields[0])
+	_, err := f.ParseText(strings.TrimPrefix(want.Message, "email_field: invalid email address: "))
+	var ve *ValueError
+	if !errors.As(err, &ve) || ve.Code != want.StatusCode || ve.Message != want.Message || ve.Field != want.Fields[0] {
+		t.Errorf("got %v, recorded %+v", err, want)
+	}
+}

@@ -14,9 +14,10 @@ import (
 )
 
 // Schema is the set of objects an org has: the built-in standard objects
-// plus the custom objects and fields added to them. It is safe for
-// concurrent use. Objects it returns never change; AddCustom publishes new
-// Object values, so look objects up again after adding to the schema.
+// plus the custom objects and fields added to them. The zero value is the
+// standard schema, as Standard returns it. A Schema is safe for concurrent
+// use. Objects it returns never change; AddCustom publishes new Object
+// values, so look objects up again after adding to the schema.
 type Schema struct {
 	mu    sync.Mutex // serialises AddCustom
 	state atomic.Pointer[state]
@@ -90,7 +91,7 @@ type savedSchema struct {
 // describe of a new custom object or of the custom fields added to an
 // existing object, with the key prefixes that were assigned.
 func (s *Schema) CustomJSON() []byte {
-	st := s.state.Load()
+	st := s.current()
 	b := []byte(`{"version":1,"additions":[`)
 	for i, a := range st.additions {
 		if i > 0 {
@@ -105,18 +106,18 @@ func (s *Schema) CustomJSON() []byte {
 // Object returns the object with the given API name, compared
 // case-insensitively, or nil.
 func (s *Schema) Object(name string) *Object {
-	return s.state.Load().byName[strings.ToLower(name)]
+	return s.current().byName[strings.ToLower(name)]
 }
 
 // ObjectByKeyPrefix returns the object whose Ids start with prefix ("001"
 // → Account), or nil.
 func (s *Schema) ObjectByKeyPrefix(prefix string) *Object {
-	return s.state.Load().byPrefix[prefix]
+	return s.current().byPrefix[prefix]
 }
 
 // Objects returns all objects sorted by name, case-insensitively.
 func (s *Schema) Objects() []*Object {
-	return slices.Clone(s.state.Load().objects)
+	return slices.Clone(s.current().objects)
 }
 
 // AddCustom adds what a describe-shaped file defines (`sfsync localorg
@@ -158,7 +159,7 @@ func (s *Schema) AddCustom(describeJSON []byte) ([]Change, error) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur := s.state.Load()
+	cur := s.current()
 	st, err := cur.rebuild()
 	if err != nil {
 		return nil, fmt.Errorf("add to schema: %w", err)
@@ -181,6 +182,15 @@ func (s *Schema) AddCustom(describeJSON []byte) ([]Change, error) {
 	}
 	s.state.Store(st)
 	return changes, nil
+}
+
+// current returns the published state, the standard one for a zero Schema.
+func (s *Schema) current() *state {
+	if st := s.state.Load(); st != nil {
+		return st
+	}
+	s.state.CompareAndSwap(nil, standardState())
+	return s.state.Load()
 }
 
 // rebuild returns a fresh, unpublished copy of the state by applying its

@@ -403,3 +403,13 @@ func BenchmarkFormatTextCurrency(b *testing.B) {
 		_ = f.FormatText(912260031.46)
 	}
 }
+
+func TestZeroSchema(t *testing.T) {
+	var s Schema
+	if s.Object("Account") == nil || len(s.Objects()) != len(Standard().Objects()) {
+		t.Fatal("the zero Schema is not the standard schema")
+	}
+	if _, err := s.AddCustom([]byte(`{"name": "Z__c"}`)); err != nil || s.Object("Z__c") == nil {
+		t.Fatalf("AddCustom on the zero Schema: %v", err)
+	}
+}
