@@ -40,3 +40,42 @@ func TestCompactRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseDescribe feeds arbitrary JSON to ParseDescribe and AddCustom:
+// neither may panic, and whatever parses must compact, parse back and
+// render.
+func FuzzParseDescribe(f *testing.F) {
+	f.Add([]byte(widget))
+	f.Add([]byte(`{"name":"A__c","fields":[{"name":"P__c","type":"picklist","picklistValues":[{"value":"x","defaultValue":true}]}]}`))
+	f.Add([]byte(`{"name":"A__c","fields":[{"name":"R__c","type":"reference","referenceTo":["Account"],"relationshipName":"R__r","relationshipOrder":0}]}`))
+	f.Add([]byte(`[{"name":"A__c"},{"name":"Account","fields":[{"name":"X__c","type":"currency"}]}]`))
+	f.Add([]byte(`{"name":"Topic","fields":[null],"urls":[],"recordTypeInfos":null}`))
+	// The recorded custom object, compacted: whole recordings are large
+	// enough to slow the fuzzer's mutations to a crawl.
+	for _, rec := range recordedDescribes(f) {
+		if o, err := ParseDescribe(rec.body); err == nil && o.Custom {
+			f.Add(compactObject(o, nil))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if o, err := ParseDescribe(data); err == nil {
+			c := compactObject(o, nil)
+			o2, err := ParseDescribe(c)
+			if err != nil {
+				t.Fatalf("compact form does not parse: %v\n%s", err, c)
+			}
+			if c2 := compactObject(o2, nil); !bytes.Equal(c, c2) {
+				t.Fatalf("compacting twice differs:\n%s\n%s", c, c2)
+			}
+			if _, err := RenderDescribe(o2, "60.0", RenderOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var s Schema
+		if _, err := s.AddCustom(data); err == nil {
+			if _, err := Load(s.CustomJSON()); err != nil {
+				t.Fatalf("Load(CustomJSON()) after AddCustom(%s): %v", data, err)
+			}
+		}
+	})
+}

@@ -24,7 +24,7 @@ type recording struct {
 }
 
 // recordedDescribes returns every object describe in the conformance corpus.
-func recordedDescribes(t *testing.T) []recording {
+func recordedDescribes(t testing.TB) []recording {
 	t.Helper()
 	const grouparoo = "https://d4s000000oz4euaa-dev-ed.my.salesforce.com"
 	recs := []recording{

@@ -20,9 +20,28 @@ import (
 //go:embed standard
 var standardFS embed.FS
 
-// standardState parses the built-in objects into a fresh state: every call
-// gives new Object values.
+// standardState returns a fresh state holding the built-in objects: every
+// call gives new Object and Field values, copied from the parsed template.
 func standardState() *state {
+	tmpl := standardTemplate()
+	st := &state{
+		objects:  make([]*Object, len(tmpl.objects)),
+		byName:   make(map[string]*Object, len(tmpl.objects)),
+		byPrefix: make(map[string]*Object, len(tmpl.objects)),
+	}
+	for i, o := range tmpl.objects {
+		c := cloneObject(o)
+		st.objects[i] = c
+		st.byName[strings.ToLower(c.Name)] = c
+		if c.KeyPrefix != "" {
+			st.byPrefix[c.KeyPrefix] = c
+		}
+	}
+	return st
+}
+
+// standardTemplate parses and links the built-in objects once.
+var standardTemplate = sync.OnceValue(func() *state {
 	st := &state{byName: map[string]*Object{}, byPrefix: map[string]*Object{}}
 	for _, data := range standardFiles() {
 		o, err := ParseDescribe(data)
@@ -37,6 +56,22 @@ func standardState() *state {
 		panic(fmt.Sprintf("schema: built-in objects: %v", err))
 	}
 	return st
+})
+
+// cloneObject copies o and its fields, so that building a new state never
+// touches published values. Maps and slices that are only ever replaced,
+// never changed in place, are shared.
+func cloneObject(o *Object) *Object {
+	c := *o
+	c.Fields = make([]*Field, len(o.Fields))
+	for i, f := range o.Fields {
+		fc := *f
+		fc.ReferenceTo = slices.Clone(f.ReferenceTo)
+		c.Fields[i] = &fc
+	}
+	c.ChildRelationships = slices.Clone(o.ChildRelationships)
+	c.index()
+	return &c
 }
 
 var standardFiles = sync.OnceValue(func() [][]byte {
