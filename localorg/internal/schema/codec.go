@@ -33,6 +33,7 @@ import (
 //	date                                string YYYY-MM-DD
 //	datetime                            string YYYY-MM-DDTHH:MM:SS.sssZ (UTC)
 //	time                                string HH:MM:SS.sssZ
+//	base64, anyType, json               string, as given
 //	address, location                   not stored (compound fields)
 
 // ValueError is a value Salesforce refuses for a field. Error returns it as
@@ -97,7 +98,8 @@ func (f *Field) refuse(code, format string, args ...any) *ValueError {
 // "Z" of Bulk API 1.0's samples (1940-06-07Z); datetimes
 // yyyy-MM-ddTHH:mm:ss with optional fraction and a zone (Z, +01:00, +0100;
 // none means UTC); times HH:mm:ss with optional fraction and Z. Ids are 15
-// or 18 characters, stored as 18.
+// or 18 characters, stored as 18; whether an Id names a record of the
+// object a reference points to (its key prefix) is the engine's to check.
 func (f *Field) ParseText(s string) (any, error) {
 	if s == "" {
 		if f.Type == TypeBoolean {

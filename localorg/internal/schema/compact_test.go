@@ -79,3 +79,58 @@ func FuzzParseDescribe(f *testing.F) {
 		}
 	})
 }
+
+// TestCompactDefaults checks what ParseDescribe gives the properties a
+// compact file leaves out.
+func TestCompactDefaults(t *testing.T) {
+	o, err := ParseDescribe([]byte(`{"name": "D__c", "fields": [
+		{"name": "Id", "type": "id"},
+		{"name": "T__c", "type": "string", "length": 40},
+		{"name": "Long__c", "type": "textarea", "length": 32768},
+		{"name": "B__c", "type": "boolean"},
+		{"name": "C__c", "type": "currency"},
+		{"name": "DT__c", "type": "datetime"},
+		{"name": "P__c", "type": "picklist", "picklistValues": [{"value": "a"}, {"value": "b", "defaultValue": true}]},
+		{"name": "M__c", "type": "multipicklist", "picklistValues": [{"value": "a"}]},
+		{"name": "R__c", "type": "reference", "referenceTo": ["Account", "Contact"], "relationshipName": "R__r"}
+	]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Label != "D" || o.LabelPlural != "Ds" || !o.Custom || !o.Createable || !o.Queryable || len(o.RecordTypeInfos) != 1 {
+		t.Errorf("object defaults: %+v", o)
+	}
+	type props struct {
+		Label, SOAPType                                   string
+		Length, ByteLength, Precision, Scale              int
+		Nillable, Createable, Updateable, Defaulted       bool
+		IDLookup, Filterable, Sortable, Groupable, Custom bool
+		Default                                           any
+	}
+	for _, c := range []struct {
+		name string
+		want props
+	}{
+		{"Id", props{"Id", "tns:ID", 18, 18, 0, 0, false, false, false, true, true, true, true, true, false, nil}},
+		{"T__c", props{"T", "xsd:string", 40, 120, 0, 0, true, true, true, false, false, true, true, true, true, nil}},
+		{"Long__c", props{"Long", "xsd:string", 32768, 98304, 0, 0, true, true, true, false, false, false, false, false, true, nil}},
+		{"B__c", props{"B", "xsd:boolean", 0, 0, 0, 0, false, true, true, true, false, true, true, true, true, false}},
+		{"C__c", props{"C", "xsd:double", 0, 0, 18, 2, true, true, true, false, false, true, true, false, true, nil}},
+		{"DT__c", props{"DT", "xsd:dateTime", 0, 0, 0, 0, true, true, true, false, false, true, true, false, true, nil}},
+		{"P__c", props{"P", "xsd:string", 255, 765, 0, 0, true, true, true, true, false, true, true, true, true, "b"}},
+		{"M__c", props{"M", "xsd:string", 4099, 4099, 0, 0, true, true, true, false, false, true, false, false, true, nil}},
+		{"R__c", props{"R", "tns:ID", 18, 18, 0, 0, true, true, true, false, false, true, true, true, true, nil}},
+	} {
+		f := o.Field(c.name)
+		got := props{f.Label, f.SOAPType, f.Length, f.ByteLength, f.Precision, f.Scale,
+			f.Nillable, f.Createable, f.Updateable, f.DefaultedOnCreate,
+			f.IDLookup, f.Filterable, f.Sortable, f.Groupable, f.Custom, f.DefaultValue}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, diff)
+		}
+	}
+	r := o.Field("R__c")
+	if !r.PolymorphicForeignKey || r.DeleteRule != SetNull || r.ChildRelationshipName != "Ds__r" {
+		t.Errorf("R__c = %+v", r)
+	}
+}

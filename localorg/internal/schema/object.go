@@ -133,7 +133,7 @@ type Field struct {
 	RestrictedPicklist bool // only the listed values are accepted
 
 	// DefaultValue is the describe's defaultValue as decoded JSON: nil, a
-	// bool, a string or a float64. Default returns it in stored form.
+	// bool, a string or a json.Number. Default returns it in stored form.
 	DefaultValue any
 
 	// CompoundFieldName names the compound field this one is part of
