@@ -2,11 +2,13 @@ package localorg_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 	"github.com/sfsync/sfsync/localorg/localorgtest"
@@ -107,4 +109,8 @@ func wantStatus(t testing.TB, r reply, status int) {
 	if r.Status != status {
 		t.Fatalf("status %d, want %d; body:\n%s", r.Status, status, r.Body)
 	}
+}
+
+func contextWithTimeout(t testing.TB, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), d)
 }

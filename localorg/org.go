@@ -21,8 +21,11 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/sfsync/sfsync/localorg/internal/schema"
+	"github.com/sfsync/sfsync/localorg/internal/soql"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -74,6 +77,12 @@ type Org struct {
 	meta meta
 
 	sessions *sessionCache
+	sch      atomic.Pointer[schema.Schema] // replaced by Reset
+	work     *workers
+
+	cursorsMu sync.Mutex
+	cursors   map[string]*queryCursor // REST query locators
+	cursorSeq int64
 	// apiCalls counts authenticated API requests (DailyApiRequests).
 	apiCalls int64
 	// onReset is called after Reset, by the Instance serving the org, to
@@ -134,12 +143,17 @@ func Open(dir string, opts Options) (*Org, error) {
 }
 
 func (o *Org) openDB() error {
+	// The collation and functions of compiled SOQL (and of the indexes on
+	// case-insensitive columns) must be known to every connection.
+	if err := soql.Register(); err != nil {
+		return err
+	}
 	path := filepath.Join(o.dir, dbFile)
 	// WAL with synchronous=NORMAL: a commit survives the process being
 	// killed (the WAL is in the OS's hands), only a power loss may drop the
 	// last transactions.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=busy_timeout(20000)&_pragma=foreign_keys(0)&_txlock=immediate"
+		"&_pragma=busy_timeout(20000)&_pragma=foreign_keys(0)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return err
@@ -170,6 +184,7 @@ func (o *Org) Close() error {
 	var err error
 	o.closeOne.Do(func() {
 		close(o.closed)
+		o.stopWorkers()
 		o.sessions.flush(context.Background())
 		err = o.db.Close()
 		if uerr := o.lock.unlock(); err == nil {

@@ -138,6 +138,8 @@ func (o *Org) route(c *call) {
 		c.methods(o.soapLogin, "POST")
 	case len(s) == 3 && s[0] == "id":
 		c.methods(o.identity, "GET", "POST")
+	case len(s) >= 1 && s[0] == "__localorg":
+		o.routeAdmin(c)
 	default:
 		c.fail(errNotFound)
 	}

@@ -16,9 +16,6 @@ var internalTables = []string{
 	// _counters holds the next Id number per key prefix. It survives reset
 	// so that an Id is never given to two different records.
 	`CREATE TABLE IF NOT EXISTS _counters (prefix TEXT PRIMARY KEY, next INTEGER NOT NULL)`,
-	// _objects holds custom objects and fields added by describe-shaped
-	// JSON, in the order they were added.
-	`CREATE TABLE IF NOT EXISTS _objects (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, describe TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS _sessions (token TEXT PRIMARY KEY, user_id TEXT NOT NULL, issued INTEGER NOT NULL, last_used INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS _refresh_tokens (token TEXT PRIMARY KEY, user_id TEXT NOT NULL, client_id TEXT NOT NULL, issued INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS _jobs (
@@ -51,9 +48,11 @@ var internalTables = []string{
 		apex_processing_time INTEGER NOT NULL DEFAULT 0
 	)`,
 	`CREATE INDEX IF NOT EXISTS _jobs_seq ON _jobs(seq)`,
-	// _batches holds uploaded data: the one upload of a Bulk 2.0 job, or
-	// each batch of a Bulk 1.0 job. next_row is how many data rows have
-	// been applied and committed; processing resumes there.
+	// _batches holds the units of uploaded data: the one upload of a Bulk
+	// 2.0 job, or each batch of a Bulk 1.0 job. next_row is how many data
+	// rows have been applied and committed; processing resumes there. The
+	// data itself is in _batch_data, so that updating a batch's counters
+	// does not rewrite megabytes.
 	`CREATE TABLE IF NOT EXISTS _batches (
 		id TEXT PRIMARY KEY,
 		job_id TEXT NOT NULL,
@@ -61,7 +60,6 @@ var internalTables = []string{
 		state TEXT NOT NULL,
 		state_message TEXT NOT NULL DEFAULT '',
 		content_type TEXT NOT NULL DEFAULT '',
-		data BLOB NOT NULL,
 		rows_total INTEGER NOT NULL DEFAULT -1,
 		next_row INTEGER NOT NULL DEFAULT 0,
 		records_processed INTEGER NOT NULL DEFAULT 0,
@@ -73,6 +71,7 @@ var internalTables = []string{
 		system_modstamp TEXT NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS _batches_job ON _batches(job_id, seq)`,
+	`CREATE TABLE IF NOT EXISTS _batch_data (batch_id TEXT PRIMARY KEY, data BLOB NOT NULL)`,
 	// _results holds one row per processed data row, written in the same
 	// transaction as the records it describes. echo is the row's values as
 	// CSV: re-serialised for successes, as uploaded for failures.
@@ -132,12 +131,16 @@ func (o *Org) init(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := o.loadSchema(ctx); err != nil {
+		return err
+	}
 	if err := o.seed(ctx); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 	if err := o.sessions.load(ctx); err != nil {
 		return err
 	}
+	o.startWorkers()
 	return nil
 }
 

@@ -113,6 +113,22 @@ func (o *Org) routeData(c *call) {
 	}
 	rest := s[4:]
 	switch s[3] {
+	case "sobjects":
+		o.routeSObjects(c, rest)
+	case "query", "queryAll":
+		o.routeQuery(c, s[3] == "queryAll", rest)
+	case "composite":
+		if len(rest) >= 1 && rest[0] == "sobjects" {
+			o.routeCollections(c, rest[1:])
+			return
+		}
+		c.fail(errNotFound)
+	case "jobs":
+		if v < 41 {
+			c.fail(errNotFound)
+			return
+		}
+		o.routeJobs(c, rest)
 	case "limits":
 		if len(rest) != 0 {
 			c.fail(errNotFound)
