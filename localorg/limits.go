@@ -3,10 +3,12 @@ package localorg
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/sfsync/sfsync/localorg/internal/jsonw"
+	"github.com/sfsync/sfsync/localorg/internal/schema"
 )
 
 // limits serves GET /limits: {"Name": {"Max": n, "Remaining": n}, ...} in
@@ -72,4 +74,37 @@ func (o *Org) bulkCounts(ctx context.Context) (bulkUsage, error) {
 		(SELECT count(*) FROM _jobs WHERE api = 2 AND kind = ?3 AND created_date >= ?1)`,
 		since, int(KindIngest), int(KindQuery)).Scan(&u.batches, &u.batches2, &u.queryJobs)
 	return u, err
+}
+
+// recordCount serves GET /limits/recordCount?sObjects=A,B: the number of
+// live records per object (all storable objects when none are named).
+func (o *Org) recordCount(c *call) {
+	var objs []*schema.Object
+	if names := c.r.URL.Query().Get("sObjects"); names != "" {
+		for _, n := range strings.Split(names, ",") {
+			if obj := o.object(strings.TrimSpace(n)); obj != nil && storable(obj) {
+				objs = append(objs, obj)
+			}
+		}
+	} else {
+		for _, obj := range o.Schema().Objects() {
+			if storable(obj) {
+				objs = append(objs, obj)
+			}
+		}
+	}
+	list := []any{}
+	for _, obj := range objs {
+		q := `SELECT count(*) FROM ` + quoteIdent(obj.Name)
+		if obj.Field("IsDeleted") != nil {
+			q += ` WHERE IsDeleted = 0`
+		}
+		var n int64
+		if err := o.db.QueryRowContext(c.r.Context(), q).Scan(&n); err != nil {
+			c.fail(err)
+			return
+		}
+		list = append(list, jsonw.Object{}.Add("count", n).Add("name", obj.Name))
+	}
+	c.rest(http.StatusOK, jsonw.Object{}.Add("sObjects", list))
 }

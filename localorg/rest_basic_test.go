@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,5 +161,14 @@ func TestStartRefusesRemoteAddr(t *testing.T) {
 	_, err := localorg.Start(t.Context(), t.TempDir(), localorg.StartOptions{Addr: "0.0.0.0:0"})
 	if err == nil {
 		t.Fatal("listening on all interfaces without AllowRemote succeeded")
+	}
+}
+
+func TestRecordCount(t *testing.T) {
+	org := localorgtest.New(t)
+	wantStatus(t, send(t, org, "POST", "/services/data/v60.0/sobjects/Account", `{"Name":"One"}`), 201)
+	r := send(t, org, "GET", "/services/data/v60.0/limits/recordCount?sObjects=Account", nil, "X-PrettyPrint: 1")
+	if want := string(conformance.Read("limits/limits-recordcount-scrubbed.json")); r.String() != strings.TrimSpace(want) {
+		t.Errorf("recordCount:\n%s\nwant\n%s", r.Body, want)
 	}
 }

@@ -130,11 +130,14 @@ func (o *Org) routeData(c *call) {
 		}
 		o.routeJobs(c, rest)
 	case "limits":
-		if len(rest) != 0 {
+		switch {
+		case len(rest) == 0:
+			c.methods(o.limits, "GET")
+		case len(rest) == 1 && rest[0] == "recordCount":
+			c.methods(o.recordCount, "GET")
+		default:
 			c.fail(errNotFound)
-			return
 		}
-		c.methods(o.limits, "GET")
 	default:
 		c.fail(errNotFound)
 	}
