@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/sfsync/sfsync/internal/sfid"
@@ -123,7 +124,7 @@ func (o *Org) collectionWrite(c *call, op dmlOp, upsertObj *schema.Object, key *
 			}
 		}
 		if obj == nil {
-			c.fail(badRequest("INVALID_TYPE", "sObject type in the attributes of record "+itoa(i)+" is not supported"))
+			c.fail(badRequest("INVALID_TYPE", "sObject type in the attributes of record "+strconv.Itoa(i)+" is not supported"))
 			return
 		}
 		rec, aerr := o.readJSONRecord(obj, ro)
@@ -308,8 +309,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func itoa(i int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i%10)))
 }

@@ -1,7 +1,6 @@
 package localorg
 
 import (
-	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -302,6 +301,3 @@ func (g *gzipWriter) Flush() {
 }
 
 var _ http.Flusher = (*gzipWriter)(nil)
-
-// bytesReader is a small helper for handlers that re-read a body.
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
