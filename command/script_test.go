@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -24,6 +25,7 @@ func TestScripts(t *testing.T) {
 		RequireUniqueNames:  true,
 		Setup:               scriptSetup,
 		Condition:           scriptCondition,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"waitfile": cmdWaitFile},
 	})
 }
 
@@ -41,4 +43,22 @@ func scriptCondition(cond string) (bool, error) {
 func scriptSetup(env *testscript.Env) error {
 	env.Setenv("NO_COLOR", "1")
 	return nil
+}
+
+// cmdWaitFile waits (up to 20s) until a file exists: "waitfile PATH". It
+// lets a script wait for a background server's connection.json.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile PATH")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s did not appear", args[0])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
