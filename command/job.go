@@ -237,7 +237,7 @@ func (o orgOptions) authenticator() (bulk.Authenticator, error) {
 	case "sf":
 		return bulk.SFCLI{TargetOrg: o.sfOrg}, nil
 	case "local":
-		return nil, fmt.Errorf("org.local (%s): the job commands cannot start the embedded local org yet; run 'sfsync localorg serve' and point SFSYNC_INSTANCE_URL at it", o.local)
+		return nil, fmt.Errorf("org.local (%s) is opened by the command itself, not through a login", o.local)
 	case "jwt":
 		if o.clientID == "" || o.username == "" || o.jwtKeyFile == "" {
 			return nil, errors.New("the JWT bearer flow needs a client id, a username and a key file")
@@ -271,8 +271,19 @@ func runJob(ctx context.Context, env *Env, o jobOptions) int {
 		return ExitError
 	}
 	org := mergeOrg(o.flags, cfgOrg, o.env)
-	auth, err := org.authenticator()
-	if err != nil {
+	var auth bulk.Authenticator
+	if org.local != "" && (org.method == "" || org.method == "local") && org.accessToken == "" && org.sfOrg == "" {
+		// The embedded local org: run it here (or join the process that
+		// holds it) and log in with its connection.
+		inst, err := openLocalorg(ctx, env, org.local)
+		if err != nil {
+			env.Errorf("job %s: %v", o.sub, err)
+			return ExitError
+		}
+		defer inst.Close()
+		conn := inst.Connection()
+		auth = &bulk.RefreshTokenFlow{LoginURL: conn.LoginURL, ClientID: conn.ClientID, ClientSecret: conn.ClientSecret, RefreshToken: conn.RefreshToken}
+	} else if auth, err = org.authenticator(); err != nil {
 		env.Errorf("job %s: %v", o.sub, err)
 		return ExitError
 	}

@@ -99,7 +99,7 @@ func TestOrgAuthenticatorChoice(t *testing.T) {
 		{orgOptions{}, "no org"},
 		{orgOptions{accessToken: "t"}, "needs both"},
 		{orgOptions{method: "jwt", username: "u"}, "JWT bearer flow needs"},
-		{orgOptions{local: "/x/.sfsync/localorg"}, "org.local"},
+		{orgOptions{local: "/x/.sfsync/localorg"}, "opened by the command"},
 		{orgOptions{method: "password", username: "u"}, "needs a username and SFSYNC_PASSWORD"},
 	} {
 		if _, err := tt.o.authenticator(); err == nil || !strings.Contains(err.Error(), tt.err) {
