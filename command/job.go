@@ -272,7 +272,7 @@ func runJob(ctx context.Context, env *Env, o jobOptions) int {
 	}
 	org := mergeOrg(o.flags, cfgOrg, o.env)
 	var auth bulk.Authenticator
-	if org.local != "" && (org.method == "" || org.method == "local") && org.accessToken == "" && org.sfOrg == "" {
+	if org.local != "" && (org.method == "" || org.method == "local") && o.flags.instanceURL == "" && o.flags.sfOrg == "" {
 		// The embedded local org: run it here (or join the process that
 		// holds it) and log in with its connection.
 		inst, err := openLocalorg(ctx, env, org.local)
