@@ -21,31 +21,77 @@ import (
 	"time"
 
 	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/localorg/localorgtest"
 )
 
 // The benchmarks query 1,000,000 records and upload 1,000,000 rows and
 // report the client's peak heap ("peak-heap-MB"): neither may hold all rows
-// in memory. They run against the org named by SFSYNC_BENCH_INSTANCE_URL and
-// SFSYNC_BENCH_ACCESS_TOKEN (a localorg, say), or else against streamOrg, an
-// in-process server that generates and consumes rows without storing them.
+// in memory. The org is, by SFSYNC_BENCH_ORG:
+//
+//   - "" (default): streamOrg, an in-process server that generates and
+//     consumes rows without storing them, so that only the client is measured;
+//   - "localorg": an in-process localorg (the query benchmark first loads
+//     the rows; the org's own memory counts too);
+//   - "url": the org at SFSYNC_BENCH_INSTANCE_URL with SFSYNC_BENCH_ACCESS_TOKEN.
+//
+// SFSYNC_BENCH_ROWS changes the number of rows.
 //
 //	go test ./bulk -run '^$' -bench . -benchtime 1x
+//	SFSYNC_BENCH_ORG=localorg SFSYNC_BENCH_ROWS=100000 go test ./bulk -run '^$' -bench . -benchtime 1x
 
-const benchRows = 1_000_000
+func benchRowCount() int {
+	if n, err := strconv.Atoi(os.Getenv("SFSYNC_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
 
-func benchClient(b *testing.B) *bulk.Client {
-	auth := bulk.AccessToken{InstanceURL: os.Getenv("SFSYNC_BENCH_INSTANCE_URL"), Token: os.Getenv("SFSYNC_BENCH_ACCESS_TOKEN")}
-	if auth.InstanceURL == "" {
-		srv := httptest.NewServer(newStreamOrg(benchRows, b.TempDir()))
+// benchClient connects to the benchmark org; seeded reports whether the
+// org already holds the rows to query.
+func benchClient(b *testing.B) (c *bulk.Client, seeded bool) {
+	rows := benchRowCount()
+	var auth bulk.Authenticator
+	switch os.Getenv("SFSYNC_BENCH_ORG") {
+	case "":
+		srv := httptest.NewServer(newStreamOrg(rows, b.TempDir()))
 		b.Cleanup(srv.Close)
-		auth = bulk.AccessToken{InstanceURL: srv.URL, Token: "00D000000000001!BENCH"}
+		auth, seeded = bulk.AccessToken{InstanceURL: srv.URL, Token: "00D000000000001!BENCH"}, true
+	case "localorg":
+		org := localorgtest.New(b)
+		auth = &bulk.RefreshTokenFlow{LoginURL: org.URL, ClientID: org.ClientID, RefreshToken: org.RefreshToken}
+	case "url":
+		auth, seeded = bulk.AccessToken{InstanceURL: os.Getenv("SFSYNC_BENCH_INSTANCE_URL"), Token: os.Getenv("SFSYNC_BENCH_ACCESS_TOKEN")}, true
+	default:
+		b.Fatalf("SFSYNC_BENCH_ORG=%q: want localorg or url", os.Getenv("SFSYNC_BENCH_ORG"))
 	}
 	c, err := bulk.New(context.Background(), bulk.Config{Auth: auth, APIVersion: "60.0", TempDir: b.TempDir(),
-		Poll: bulk.PollPolicy{Initial: 50 * time.Millisecond, Max: time.Second, Timeout: time.Hour}})
+		Poll: bulk.PollPolicy{Initial: 50 * time.Millisecond, Max: time.Second, Timeout: 2 * time.Hour}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return c
+	return c, seeded
+}
+
+func benchRecords(n int) iter.Seq[bulk.Record] {
+	return func(yield func(bulk.Record) bool) {
+		for i := 0; i < n; i++ {
+			if !yield(bulk.Record{"Name": bulk.Text("Bench account " + strconv.Itoa(i)), "External_Id__c": bulk.Int(int64(i)), "AnnualRevenue": bulk.Float(float64(i) * 1000)}) {
+				return
+			}
+		}
+	}
+}
+
+func benchUpload(b *testing.B, c *bulk.Client, n int) (bulk.IngestSummary, int64, error) {
+	var ok atomic.Int64
+	sum, err := c.Ingest(context.Background(), bulk.IngestRequest{Object: "Account", Operation: bulk.Upsert, ExternalIDField: "External_Id__c",
+		Records: benchRecords(n), OnResult: func(r bulk.Result) error {
+			if r.Success {
+				ok.Add(1)
+			}
+			return nil
+		}})
+	return sum, ok.Load(), err
 }
 
 // peakHeap samples the heap until stop is called and returns the peak.
@@ -74,16 +120,22 @@ func peakHeap() (stop func() uint64) {
 }
 
 func BenchmarkQuery1M(b *testing.B) {
-	c := benchClient(b)
+	rows := benchRowCount()
+	c, seeded := benchClient(b)
+	if !seeded {
+		if _, n, err := benchUpload(b, c, rows); err != nil || n != int64(rows) {
+			b.Fatalf("seeding: %d of %d rows: %v", n, rows, err)
+		}
+	}
 	for b.Loop() {
 		stop := peakHeap()
 		n := 0
-		err := c.QueryEach(context.Background(), "SELECT Id, Name, AnnualRevenue FROM Account", bulk.QueryOptions{MaxRecords: 50000}, func(r bulk.Row) error {
+		err := c.QueryEach(context.Background(), "SELECT Id, Name, AnnualRevenue FROM Account WHERE Name LIKE 'Bench account %'", bulk.QueryOptions{MaxRecords: 50000}, func(r bulk.Row) error {
 			n++
 			return nil
 		})
 		peak := stop()
-		if err != nil || n < benchRows {
+		if err != nil || n < rows {
 			b.Fatalf("%d rows: %v", n, err)
 		}
 		b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
@@ -92,27 +144,14 @@ func BenchmarkQuery1M(b *testing.B) {
 }
 
 func BenchmarkUpload1M(b *testing.B) {
-	c := benchClient(b)
-	records := func(yield func(bulk.Record) bool) {
-		for i := 0; i < benchRows; i++ {
-			if !yield(bulk.Record{"Name": bulk.Text("Bench account " + strconv.Itoa(i)), "Key__c": bulk.Int(int64(i)), "AnnualRevenue": bulk.Float(float64(i) * 1000)}) {
-				return
-			}
-		}
-	}
+	rows := benchRowCount()
+	c, _ := benchClient(b)
 	for b.Loop() {
 		stop := peakHeap()
-		var ok atomic.Int64
-		sum, err := c.Ingest(context.Background(), bulk.IngestRequest{Object: "Account", Operation: bulk.Upsert, ExternalIDField: "Key__c",
-			Records: iter.Seq[bulk.Record](records), OnResult: func(r bulk.Result) error {
-				if r.Success {
-					ok.Add(1)
-				}
-				return nil
-			}})
+		sum, ok, err := benchUpload(b, c, rows)
 		peak := stop()
-		if err != nil || ok.Load() != benchRows {
-			b.Fatalf("%d succeeded (%+v): %v", ok.Load(), sum, err)
+		if err != nil || ok != int64(rows) {
+			b.Fatalf("%d succeeded (%+v): %v", ok, sum, err)
 		}
 		b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
 		b.ReportMetric(float64(len(sum.Jobs)), "jobs")
@@ -209,7 +248,7 @@ func (s *streamOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				}
 				bw.WriteString(fmt.Sprintf("\"001%015d\",\"true\"", i))
 				for k, v := range row {
-					if head[k] == "Key__c" || head[k] == "AnnualRevenue" {
+					if head[k] == "External_Id__c" || head[k] == "AnnualRevenue" {
 						f, _ := strconv.ParseFloat(v, 64)
 						v = bulk.FormatDouble(f)
 					}
