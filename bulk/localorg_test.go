@@ -307,3 +307,48 @@ func TestLocalOrgDescribeAndLimits(t *testing.T) {
 		t.Errorf("limits: %v %+v", err, l)
 	}
 }
+
+func TestLocalOrgHardDeleteAndRESTQuery(t *testing.T) {
+	org, _ := local(t, localorg.Options{})
+	c := localClient(t, org.URL, bulk.AccessToken{InstanceURL: org.URL, Token: org.AccessToken}, "")
+	ctx := context.Background()
+	recs := accounts(2500, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprintf("H%04d", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Name"}}
+	got := collect(t, &req)
+	if _, err := c.Ingest(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	// REST query pages through nextRecordsUrl (2,000 rows a page).
+	n := 0
+	if err := c.QueryEach(ctx, "SELECT Id, Name, Owner.Name FROM Account WHERE Name LIKE 'H%'", bulk.QueryOptions{API: bulk.REST}, func(r bulk.Row) error {
+		if owner, ok := r.Get("Owner.Name"); !ok || owner == "" {
+			return fmt.Errorf("Owner.Name %q", owner)
+		}
+		n++
+		return nil
+	}); err != nil || n != 2500 {
+		t.Fatalf("REST query: %v, %d rows", err, n)
+	}
+	del := accounts(10, func(i int) bulk.Record { return bulk.Record{"Id": bulk.Text(got.results[i].ID)} })
+	req = bulk.IngestRequest{Object: "Account", Operation: bulk.HardDelete, Records: seq(del)}
+	hd := collect(t, &req)
+	if sum, err := c.Ingest(ctx, req); err != nil || sum.Succeeded != 10 || !hd.results[0].Success {
+		t.Fatalf("hardDelete: %v %+v", err, sum)
+	}
+	all := 0
+	c.QueryEach(ctx, "SELECT Id FROM Account WHERE Name LIKE 'H%'", bulk.QueryOptions{All: true}, func(bulk.Row) error { all++; return nil })
+	if all != 2490 {
+		t.Errorf("queryAll after hardDelete: %d rows, want 2490 (hard-deleted rows are gone for good)", all)
+	}
+	// A journaled job that never got its data is aborted by Resume.
+	j, err := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Account", Operation: bulk.Insert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Resume(ctx, bulk.ResumeRequest{API: bulk.Bulk2, JobID: j.ID, Version: j.Version()}); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := c.JobInfo2(ctx, false, j.ID); info.State != "Aborted" {
+		t.Errorf("open job left %s", info.State)
+	}
+}
