@@ -563,6 +563,12 @@ func (s *sink2) collect(ctx context.Context, j *job2) error {
 	for _, set := range []ResultSet{Successful, Failed, Unprocessed} {
 		rows, err := in.c.IngestResults2(ctx, j.info.ID, set)
 		if err != nil {
+			var ae *APIError
+			if jobErr != nil && errors.As(err, &ae) {
+				// A failed or aborted job may have no such result file; its
+				// records without a result are reported unprocessed below.
+				continue
+			}
 			return err
 		}
 		for rows.Next() {
@@ -1068,6 +1074,10 @@ func (c *Client) resume2(ctx context.Context, req ResumeRequest, sum *IngestSumm
 	for _, set := range []ResultSet{Successful, Failed, Unprocessed} {
 		rows, err := c.IngestResults2(ctx, req.JobID, set)
 		if err != nil {
+			var ae *APIError
+			if jobErr != nil && errors.As(err, &ae) {
+				continue // a failed or aborted job may lack this file
+			}
 			return err
 		}
 		for rows.Next() {
