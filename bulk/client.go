@@ -18,6 +18,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/sfsync/sfsync/internal/sfid"
 )
 
 // MaxAPIVersion is the highest API version this client speaks; New settles on
@@ -205,6 +207,9 @@ func (c *Client) InstanceURL() string {
 	return s.InstanceURL
 }
 
+// OrgID is the org's 18-character Id (what state files guard against).
+func (c *Client) OrgID() string { return c.Session().OrgID }
+
 // Session returns the current session. Its AccessToken is a secret: never log
 // or print it.
 func (c *Client) Session() Session {
@@ -273,6 +278,9 @@ func (c *Client) login(ctx context.Context, stale *Session) error {
 		return fmt.Errorf("log in (%s): %w", c.cfg.Auth, err)
 	}
 	s.InstanceURL = strings.TrimRight(s.InstanceURL, "/")
+	if sfid.Valid(s.OrgID) {
+		s.OrgID = sfid.To18(s.OrgID) // the token's prefix is the 15-character form
+	}
 	c.sess = s
 	c.invalid = false
 	c.lastUsed = time.Now()

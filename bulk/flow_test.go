@@ -973,3 +973,13 @@ func TestDuplicateKeysMatchedByWholeRow(t *testing.T) {
 		}
 	}
 }
+
+func TestOrgIDIs18Characters(t *testing.T) {
+	org := fakeorg.New(t)
+	for _, auth := range []bulk.Authenticator{soap(org), bulk.AccessToken{InstanceURL: org.URL(), Token: org.Token()}, bulk.ClientCredentials{LoginURL: org.URL(), ClientID: fakeorg.ClientID, ClientSecret: fakeorg.ClientSecret}} {
+		c := connect(t, org, auth, "60.0")
+		if c.OrgID() != fakeorg.OrgID {
+			t.Errorf("%s: org id %q, want %q", auth, c.OrgID(), fakeorg.OrgID)
+		}
+	}
+}

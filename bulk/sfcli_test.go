@@ -26,7 +26,7 @@ func fakeSF(t *testing.T, org *fakeorg.Org, redacted, hasShowToken bool) string 
 	script := fmt.Sprintf(`#!/bin/sh
 case "$*" in
   *"--target-org nope"*) echo '{"status":1,"name":"NamedOrgNotFoundError","message":"No authorization information found for nope."}'; exit 1;;
-  "org display"*) echo '{"status":0,"result":{"id":"00D000000000001AAA","apiVersion":"60.0","accessToken":%q,"instanceUrl":%q,"username":"u@example.com"}}';;
+  "org display"*) echo '{"status":0,"result":{"id":"00D000000000001EAA","apiVersion":"60.0","accessToken":%q,"instanceUrl":%q,"username":"u@example.com"}}';;
   "org auth show-access-token"*) echo '%s';;
 esac
 `, display, org.URL(), show)
@@ -45,7 +45,7 @@ func TestSFCLI(t *testing.T) {
 		if _, err := c.Limits(context.Background()); err != nil {
 			t.Errorf("%+v: %v", tc, err)
 		}
-		if c.Session().OrgID != "00D000000000001AAA" {
+		if c.Session().OrgID != "00D000000000001EAA" {
 			t.Errorf("org id %q", c.Session().OrgID)
 		}
 	}

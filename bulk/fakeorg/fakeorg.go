@@ -39,7 +39,7 @@ const (
 	ClientID      = "3MVG9fake.client.id"
 	ClientSecret  = "fake-client-secret-9876"
 	RefreshToken  = "5Aep861fake-refresh-token"
-	OrgID         = "00D000000000001AAA"
+	OrgID         = "00D000000000001EAA"
 )
 
 // Org is the fake org. Its exported fields are faults and knobs; set them
