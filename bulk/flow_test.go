@@ -30,6 +30,11 @@ func fast() (bulk.RetryPolicy, bulk.PollPolicy) {
 
 func connect(t testing.TB, org *fakeorg.Org, auth bulk.Authenticator, version string) *bulk.Client {
 	t.Helper()
+	return connectAuth(t, auth, version)
+}
+
+func connectAuth(t testing.TB, auth bulk.Authenticator, version string) *bulk.Client {
+	t.Helper()
 	r, p := fast()
 	c, err := bulk.New(context.Background(), bulk.Config{Auth: auth, APIVersion: version, Retry: r, Poll: p, TempDir: t.TempDir()})
 	if err != nil {
@@ -444,130 +449,190 @@ func TestUnableToLockRowRetriedBounded(t *testing.T) {
 	}
 }
 
+// bulk1Org is an org the Bulk 1.0 tests run against: the fake org now;
+// localorg too once it serves Bulk 1.0 (add it to bulk1Orgs).
+type bulk1Org struct {
+	name string
+	new  func(t *testing.T) bulk.Authenticator
+}
+
+var bulk1Orgs = []bulk1Org{
+	{"fakeorg", func(t *testing.T) bulk.Authenticator {
+		org := fakeorg.New(t)
+		org.Set(func(o *fakeorg.Org) { o.PollsBeforeDone = 1 })
+		return soap(org)
+	}},
+}
+
+// accountNames reads every Account's Name (and Description) through a
+// Bulk 2.0 query, to check what 1.0 jobs did without looking inside the org.
+func accountNames(t *testing.T, c *bulk.Client) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	err := c.QueryEach(context.Background(), "SELECT Id, Name, Description, External_Id__c FROM Account", bulk.QueryOptions{}, func(r bulk.Row) error {
+		id, _ := r.Get("Id")
+		out[id] = r.Map()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func TestBulk1EveryOperationAndFormat(t *testing.T) {
-	for _, ct := range []string{"CSV", "XML", "JSON"} {
-		t.Run(ct, func(t *testing.T) {
-			org := fakeorg.New(t)
-			c := connect(t, org, soap(org), "60.0")
-			ctx := context.Background()
-			ingest := func(op bulk.Operation, recs []bulk.Record) *collected {
-				req := bulk.IngestRequest{Object: "Account", Operation: op, Records: seq(recs), API: bulk.Bulk1, ContentType: ct, BatchRecords: 3, ExternalIDField: "Key__c", Serial: op == bulk.Delete}
-				got := collect(t, &req)
-				sum, err := c.Ingest(ctx, req)
-				if err != nil || sum.Failed != 0 || len(got.results) != len(recs) {
-					t.Fatalf("%s: %v %+v", op, err, sum)
+	for _, o := range bulk1Orgs {
+		for _, ct := range []string{"CSV", "XML", "JSON"} {
+			t.Run(o.name+"/"+ct, func(t *testing.T) {
+				c := connectAuth(t, o.new(t), "60.0")
+				ctx := context.Background()
+				ingest := func(op bulk.Operation, recs []bulk.Record) *collected {
+					req := bulk.IngestRequest{Object: "Account", Operation: op, Records: seq(recs), API: bulk.Bulk1, ContentType: ct, BatchRecords: 3, ExternalIDField: "External_Id__c", Serial: op == bulk.Delete}
+					got := collect(t, &req)
+					sum, err := c.Ingest(ctx, req)
+					if err != nil || sum.Failed != 0 || len(got.results) != len(recs) || len(got.jobs) != 1 {
+						t.Fatalf("%s: %v %+v", op, err, sum)
+					}
+					return got
 				}
-				return got
-			}
-			got := ingest(bulk.Insert, accounts(7, func(i int) bulk.Record {
-				return bulk.Record{"Name": bulk.Text(fmt.Sprint("A", i)), "Key__c": bulk.Text(fmt.Sprint("k", i)), "Description": bulk.Text("<&>")}
-			}))
-			ids := make([]string, 7)
-			for i := range ids {
-				ids[i] = got.results[i].ID
-			}
-			if len(org.Records("Account")) != 7 || org.Records("Account")[6]["Description"] != "<&>" {
-				t.Fatalf("after insert: %v", org.Records("Account"))
-			}
-			ingest(bulk.Update, accounts(7, func(i int) bulk.Record {
-				return bulk.Record{"Id": bulk.Text(ids[i]), "Name": bulk.Text(fmt.Sprint("B", i)), "Description": bulk.Null()}
-			}))
-			for i, r := range org.Records("Account") {
-				if r["Name"] != fmt.Sprint("B", i) || r["Description"] != "" {
-					t.Errorf("after update: %v", r)
+				got := ingest(bulk.Insert, accounts(7, func(i int) bulk.Record {
+					return bulk.Record{"Name": bulk.Text(fmt.Sprint("A", i)), "External_Id__c": bulk.Text(fmt.Sprint("k", i)), "Description": bulk.Text("<&>")}
+				}))
+				ids := make([]string, 7)
+				for i := range ids {
+					ids[i] = got.results[i].ID
 				}
-			}
-			got = ingest(bulk.Upsert, accounts(4, func(i int) bulk.Record {
-				return bulk.Record{"Key__c": bulk.Text(fmt.Sprint("k", i*3)), "Name": bulk.Text("C")}
-			}))
-			if got.results[0].Created || !got.results[3].Created { // k0 exists, k9 does not
-				t.Errorf("upsert created flags: %+v", got.results)
-			}
-			ingest(bulk.Delete, accounts(2, func(i int) bulk.Record { return bulk.Record{"Id": bulk.Text(ids[i])} }))
-			ingest(bulk.HardDelete, accounts(2, func(i int) bulk.Record { return bulk.Record{"Id": bulk.Text(ids[i+2])} }))
-			if n := len(org.Records("Account")); n != 4 {
-				t.Errorf("%d records left, want 4", n)
-			}
-		})
+				stored := accountNames(t, c)
+				if len(stored) != 7 || stored[ids[6]]["Name"] != "A6" || stored[ids[6]]["Description"] != "<&>" {
+					t.Fatalf("after insert: %v", stored)
+				}
+				ingest(bulk.Update, accounts(7, func(i int) bulk.Record {
+					return bulk.Record{"Id": bulk.Text(ids[i]), "Name": bulk.Text(fmt.Sprint("B", i)), "Description": bulk.Null()}
+				}))
+				for i, id := range ids {
+					if r := accountNames(t, c)[id]; r["Name"] != fmt.Sprint("B", i) || r["Description"] != "" {
+						t.Errorf("after update: %v", r)
+					}
+				}
+				got = ingest(bulk.Upsert, accounts(4, func(i int) bulk.Record {
+					return bulk.Record{"External_Id__c": bulk.Text(fmt.Sprint("k", i*3)), "Name": bulk.Text("C")}
+				}))
+				if got.results[0].Created || !got.results[3].Created { // k0 exists, k9 does not
+					t.Errorf("upsert created flags: %+v", got.results)
+				}
+				ingest(bulk.Delete, accounts(2, func(i int) bulk.Record { return bulk.Record{"Id": bulk.Text(ids[i])} }))
+				ingest(bulk.HardDelete, accounts(2, func(i int) bulk.Record { return bulk.Record{"Id": bulk.Text(ids[i+2])} }))
+				if n := len(accountNames(t, c)); n != 4 {
+					t.Errorf("%d records left, want 4", n)
+				}
+			})
+		}
 	}
 }
 
 // The seed's workflow, one call at a time: create, add batches, refresh,
 // close, load by id, result lists, results.
 func TestBulk1SeedWorkflow(t *testing.T) {
-	org := fakeorg.New(t)
-	org.AddRecords("User", map[string]string{"Name": "Ada"}, map[string]string{"Name": "Grace"}, map[string]string{"Name": "Linus"})
-	org.Set(func(o *fakeorg.Org) { o.PollsBeforeDone = 1 })
-	c := connect(t, org, soap(org), "60.0")
-	ctx := context.Background()
-
-	job, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "User", Operation: bulk.Query})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := job.AddBatch(ctx, []byte("select id,name from user"))
-	if err != nil || b.State != "Queued" {
-		t.Fatalf("%v %+v", err, b)
-	}
-	list, err := job.Batches(ctx)
-	if err != nil || len(list) != 1 || list[0].State != "InProgress" {
-		t.Fatalf("refresh: %v %+v", err, list)
-	}
-	if _, err := job.Close(ctx); err != nil || job.Info.State != "Closed" {
-		t.Fatalf("close: %v %s", err, job.Info.State)
-	}
-	again, err := c.OpenJob1(ctx, job.Info.ID)
-	if err != nil || again.Info.Operation != "query" || again.Info.State != "Closed" {
-		t.Fatalf("open by id: %v %+v", err, again.Info)
-	}
-	if _, err := again.WaitBatches(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := again.ResultList(ctx, b.ID)
-	if err != nil || len(ids) != 2 || len(ids[0]) != 15 {
-		t.Fatalf("result list %v %v", ids, err)
-	}
-	var names []string
-	for _, id := range ids {
-		rc, err := again.Result(ctx, b.ID, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cr := bulk.NewCSVReader(rc)
-		for cr.Next() {
-			n, _ := cr.Row().Get("name")
-			names = append(names, n)
-		}
-		cr.Close()
-	}
-	slices.Sort(names)
-	if !slices.Equal(names, []string{"Ada", "Grace", "Linus"}) {
-		t.Errorf("names %v", names)
-	}
-	// The seed article: an XML batch of sObjects, then close.
-	upd, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert, ContentType: "XML"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	xmlBatch := `<?xml version="1.0" encoding="UTF-8"?><sObjects xmlns="http://www.force.com/2009/06/asyncapi/dataload"><sObject><Name>Byline</Name></sObject></sObjects>`
-	if _, err := upd.AddBatch(ctx, []byte(xmlBatch)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := upd.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	bs, _ := upd.WaitBatches(ctx, nil)
-	var rs []bulk.BatchResult1
-	upd.IngestResults(ctx, bs[0].ID, func(r bulk.BatchResult1) error { rs = append(rs, r); return nil })
-	if len(rs) != 1 || !rs[0].Success || !rs[0].Created {
-		t.Errorf("XML batch results %+v", rs)
-	}
-	// Abort, and a closed job refuses batches with Salesforce's message.
-	if _, err := upd.Abort(ctx); bulk.ErrorCode(err) != "InvalidJobState" {
-		t.Errorf("abort a closed job: %v", err)
-	}
-	if _, err := upd.AddBatch(ctx, []byte(xmlBatch)); bulk.ErrorCode(err) != "InvalidJobState" {
-		t.Errorf("batch on a closed job: %v", err)
+	for _, o := range bulk1Orgs {
+		t.Run(o.name, func(t *testing.T) {
+			c := connectAuth(t, o.new(t), "60.0")
+			ctx := context.Background()
+			// The seed article: an XML batch of sObjects, then close.
+			ins, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert, ContentType: "XML"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			xmlBatch := `<?xml version="1.0" encoding="UTF-8"?><sObjects xmlns="http://www.force.com/2009/06/asyncapi/dataload"><sObject><Name>Ada</Name></sObject><sObject><Name>Grace</Name></sObject><sObject><Name>Linus</Name></sObject></sObjects>`
+			if _, err := ins.AddBatch(ctx, []byte(xmlBatch)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ins.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			bs, err := ins.WaitBatches(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rs []bulk.BatchResult1
+			ins.IngestResults(ctx, bs[0].ID, func(r bulk.BatchResult1) error { rs = append(rs, r); return nil })
+			if len(rs) != 3 || !rs[0].Success || !rs[0].Created {
+				t.Fatalf("XML batch results %+v", rs)
+			}
+			// A query job: add the SOQL batch, refresh batch states, close.
+			job, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := job.AddBatch(ctx, []byte("select id,name from account"))
+			if err != nil || b.State != "Queued" {
+				t.Fatalf("%v %+v", err, b)
+			}
+			list, err := job.Batches(ctx)
+			if err != nil || len(list) != 1 || list[0].ID != b.ID || list[0].State == "" {
+				t.Fatalf("refresh: %v %+v", err, list)
+			}
+			if _, err := job.Close(ctx); err != nil || job.Info.State != "Closed" {
+				t.Fatalf("close: %v %s", err, job.Info.State)
+			}
+			// Load the job by id, wait, result lists and results.
+			again, err := c.OpenJob1(ctx, job.Info.ID)
+			if err != nil || again.Info.Operation != "query" || again.Info.State != "Closed" {
+				t.Fatalf("open by id: %v %+v", err, again.Info)
+			}
+			if _, err := again.WaitBatches(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			ids, err := again.ResultList(ctx, b.ID)
+			if err != nil || len(ids) == 0 || len(ids[0]) != 15 {
+				t.Fatalf("result list %v %v", ids, err)
+			}
+			var names []string
+			for _, id := range ids {
+				rc, err := again.Result(ctx, b.ID, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cr := bulk.NewCSVReader(rc)
+				for cr.Next() {
+					n, _ := cr.Row().Get("name")
+					names = append(names, n)
+				}
+				cr.Close()
+			}
+			slices.Sort(names)
+			if !slices.Equal(names, []string{"Ada", "Grace", "Linus"}) {
+				t.Errorf("names %v", names)
+			}
+			// Abort, and a closed job refuses batches with Salesforce's message.
+			if _, err := ins.Abort(ctx); bulk.ErrorCode(err) != "InvalidJobState" {
+				t.Errorf("abort a closed job: %v", err)
+			}
+			if _, err := ins.AddBatch(ctx, []byte(xmlBatch)); bulk.ErrorCode(err) != "InvalidJobState" {
+				t.Errorf("batch on a closed job: %v", err)
+			}
+			// CSV and JSON batches too.
+			for _, tc := range []struct{ ct, body string }{{"CSV", "Name\nCsv One\n\"Csv, Two\"\n"}, {"JSON", `[{"Name":"Json One"},{"Name":"Json Two"}]`}} {
+				j, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert, ContentType: tc.ct})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := j.AddBatch(ctx, []byte(tc.body)); err != nil {
+					t.Fatalf("%s batch: %v", tc.ct, err)
+				}
+				j.Close(ctx)
+				bs, _ := j.WaitBatches(ctx, nil)
+				n := 0
+				j.IngestResults(ctx, bs[0].ID, func(r bulk.BatchResult1) error {
+					if r.Success {
+						n++
+					}
+					return nil
+				})
+				if n != 2 {
+					t.Errorf("%s batch: %d successes", tc.ct, n)
+				}
+			}
+		})
 	}
 }
 
