@@ -125,7 +125,8 @@ func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOpt
 	case "abort":
 		fs.StringVar(&api, "api", "", "")
 	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseFlags(fs, args) // flags may follow the job id
+	if err != nil {
 		return o, err
 	}
 	if api != "" {
@@ -135,7 +136,6 @@ func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOpt
 		}
 		o.api = a
 	}
-	rest := fs.Args()
 	switch sub {
 	case "list":
 		if len(rest) > 0 {
