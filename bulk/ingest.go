@@ -644,7 +644,7 @@ type keyEntry struct {
 }
 
 func (in *ingest) buildKeyIndex(ch *chunk, cols []string) (*keyIndex, error) {
-	ki := &keyIndex{seed: in.seed, cols: cols, kinds: make([]Kind, len(cols))}
+	ki := &keyIndex{seed: in.seed, cols: cols, kinds: make([]Kind, len(cols)), entries: make([]keyEntry, 0, ch.rows)}
 	fieldOf := make([]int, len(cols))
 	for k, c := range cols {
 		fieldOf[k] = -1
