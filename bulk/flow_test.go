@@ -431,7 +431,7 @@ func TestUnableToLockRowRetriedBounded(t *testing.T) {
 			req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: api, KeyFields: []string{"Name"}}
 			got := collect(t, &req)
 			sum, err := c.Ingest(context.Background(), req)
-			if err != nil || sum.Succeeded != 10 || sum.LockRetried != 3 || len(got.results) != 10 || len(org.Records("Account")) != 10 {
+			if err != nil || sum.Records != 10 || sum.Succeeded != 10 || sum.LockRetried != 3 || len(got.results) != 10 || len(org.Records("Account")) != 10 {
 				t.Errorf("err %v summary %+v results %d", err, sum, len(got.results))
 			}
 			if api != bulk.REST && (len(got.jobs) != 2 || got.jobs[1].Attempt != 1) {

@@ -121,7 +121,7 @@ type IngestRequest struct {
 // IngestSummary counts what a write did.
 type IngestSummary struct {
 	Jobs        []JobRef
-	Records     int // records submitted
+	Records     int // records submitted (each once, however often resubmitted)
 	Succeeded   int
 	Failed      int
 	Unprocessed int
@@ -366,7 +366,9 @@ func (p *pass) submit(ctx context.Context) error {
 			return fmt.Errorf("%w: %w", ErrSubmitStopped, e)
 		}
 	}
-	p.in.sum.Records += p.ch.rows
+	if !p.explicit {
+		p.in.sum.Records += p.ch.rows // resubmissions are counted in LockRetried
+	}
 	return p.s.submit(ctx, p.ch)
 }
 
