@@ -371,7 +371,7 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 				return nil, ctx.Err()
 			}
 			if attempt < c.retry.MaxAttempts && retryableTransport(err, cl.retry) {
-				c.log.Debug("retry after transport error", "method", cl.method, "path", logPath(cl.path), "attempt", attempt, "error", err)
+				c.log.Debug("retry after transport error", "method", cl.method, "path", logPath(cl.path), "attempt", attempt, "error", c.scrubString(err.Error()))
 				if err := c.sleep(ctx, attempt); err != nil {
 					return nil, err
 				}
