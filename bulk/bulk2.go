@@ -271,6 +271,7 @@ type Progress struct {
 	State     string
 	Processed int64 // records processed so far (failed ones included)
 	Failed    int64
+	Total     int64 // records submitted to the job, when known (Ingest); 0 otherwise
 }
 
 // poller yields the waits of a poll loop: Initial, growing by half up to Max,

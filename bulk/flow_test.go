@@ -251,7 +251,12 @@ func TestBulk2UpsertShuffledAndReformattedResultsMapBack(t *testing.T) {
 	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Upsert, ExternalIDField: "Key__c", Records: seq(recs)}
 	got := collect(t, &req)
 	var progress int
-	req.OnProgress = func(bulk.Progress) { progress++ }
+	req.OnProgress = func(p bulk.Progress) {
+		progress++
+		if p.Total != 300 || p.Processed > p.Total {
+			t.Errorf("progress %+v", p)
+		}
+	}
 	sum, err := c.Ingest(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)

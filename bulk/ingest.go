@@ -441,6 +441,17 @@ func (in *ingest) report(r Result) error {
 	return nil
 }
 
+// progress passes job progress on with the job's record count.
+func (in *ingest) progress(total int64) func(Progress) {
+	if in.req.OnProgress == nil {
+		return nil
+	}
+	return func(p Progress) {
+		p.Total = total
+		in.req.OnProgress(p)
+	}
+}
+
 func (in *ingest) jobRef(api API, id string) JobRef {
 	return JobRef{API: api, ID: id, Version: in.c.version, Object: in.req.Object, Operation: in.req.Operation, Attempt: in.attempt}
 }
@@ -542,7 +553,7 @@ func (s *sink2) finish(ctx context.Context) error {
 
 func (s *sink2) collect(ctx context.Context, j *job2) error {
 	in := s.in
-	_, err := in.c.WaitJob2(ctx, false, j.info.ID, in.req.OnProgress)
+	_, err := in.c.WaitJob2(ctx, false, j.info.ID, in.progress(int64(j.ch.rows)))
 	var jobErr *JobError
 	if err != nil && !errors.As(err, &jobErr) {
 		return err
@@ -836,7 +847,11 @@ func (s *sink1) finish(ctx context.Context) error {
 	if _, err := s.job.Close(ctx); err != nil {
 		return err
 	}
-	list, err := s.job.WaitBatches(ctx, in.req.OnProgress)
+	var total int64
+	for _, b := range s.batches {
+		total += int64(b.ch.rows)
+	}
+	list, err := s.job.WaitBatches(ctx, in.progress(total))
 	if err != nil {
 		return err
 	}

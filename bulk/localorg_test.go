@@ -352,3 +352,24 @@ func TestLocalOrgHardDeleteAndRESTQuery(t *testing.T) {
 		t.Errorf("open job left %s", info.State)
 	}
 }
+
+func TestLocalOrgQuoteSOQL(t *testing.T) {
+	org, _ := local(t, localorg.Options{})
+	c := localClient(t, org.URL, bulk.AccessToken{InstanceURL: org.URL, Token: org.AccessToken}, "")
+	ctx := context.Background()
+	tricky := "O'Brien \"Ltd\" \\ 50%\nline"
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq([]bulk.Record{{"Name": bulk.Text(tricky)}, {"Name": bulk.Text("plain")}})}
+	collect(t, &req)
+	if _, err := c.Ingest(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := c.QueryEach(ctx, "SELECT Name FROM Account WHERE Name = "+bulk.QuoteSOQL(tricky), bulk.QueryOptions{}, func(r bulk.Row) error {
+		n, _ := r.Get("Name")
+		got = append(got, n)
+		return nil
+	})
+	if err != nil || !slices.Equal(got, []string{tricky}) {
+		t.Errorf("%v %q", err, got)
+	}
+}

@@ -189,3 +189,23 @@ func TestParseValue(t *testing.T) {
 		}
 	}
 }
+
+func TestSOQLLiterals(t *testing.T) {
+	tests := []struct {
+		v    Value
+		want string
+	}{
+		{Text(`O'Brien "Ltd" \ 50%`), `'O\'Brien \"Ltd\" \\ 50%'`},
+		{Text("a\nb\tc"), `'a\nb\tc'`},
+		{Int(42), "42"},
+		{Bool(false), "false"},
+		{Date(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)), "2024-01-02"},
+		{DateTime(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)), "2024-01-02T03:04:05.000Z"},
+		{Null(), "null"},
+	}
+	for _, tt := range tests {
+		if got := SOQLLiteral(tt.v); got != tt.want {
+			t.Errorf("SOQLLiteral(%v) = %s, want %s", tt.v, got, tt.want)
+		}
+	}
+}
