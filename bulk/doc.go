@@ -62,7 +62,8 @@
 //
 // Values are as Salesforce rendered them; ParseNumber ("9.12260031E8"),
 // ParseDate, ParseDateTime ("Z" and "+0000"), ParseBool, Canonical and
-// SameValue read and compare them as typed values. Describe (cached per
+// SameValue read and compare them as typed values; QuoteSOQL and SOQLLiteral
+// write values into queries. Describe (cached per
 // Client), DescribeGlobal, Limits and Versions serve the planner.
 //
 // # Writing
