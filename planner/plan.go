@@ -379,7 +379,7 @@ func (c *Counts) add(d Counts) {
 	c.Unchanged += d.Unchanged
 }
 
-// Count counts one change.
+// count adds one change to c.
 func (ch *Change) count(c *Counts) {
 	switch ch.Action {
 	case Insert:

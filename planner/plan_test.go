@@ -478,3 +478,33 @@ func TestSavedFile(t *testing.T) {
 		t.Errorf("a failed write replaced the plan: %v", err)
 	}
 }
+
+// FuzzDecodeSaved checks that any bytes either fail to decode or decode to a
+// plan that encodes and decodes again to the same plan: a saved plan file is
+// input from disk, never trusted to be well formed.
+func FuzzDecodeSaved(f *testing.F) {
+	good, err := EncodeSaved(samplePlan(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"format":"sfsync-plan","format_version":1,"inputs":[],"objects":[]}`))
+	f.Add([]byte(`{"format":"sfsync-plan","format_version":1,"objects":[{"object":"A","changes":[{"action":"update","address":"A.a","level":0,"fields":[{"field":"F","type":"number","old":"1","new":"2"}]}]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := DecodeSaved(data)
+		if err != nil {
+			return
+		}
+		again, err := EncodeSaved(p)
+		if err != nil {
+			t.Fatalf("a decoded plan does not encode: %v", err)
+		}
+		back, err := DecodeSaved(again)
+		if err != nil {
+			t.Fatalf("a re-encoded plan does not decode: %v\n%s", err, again)
+		}
+		if diff := cmp.Diff(p, back, planComparer); diff != "" {
+			t.Fatalf("round trip (-first +second):\n%s", diff)
+		}
+	})
+}

@@ -243,7 +243,8 @@ const NullCSV = "#N/A"
 // CSV renders v for a Bulk API CSV upload: NullCSV for null, plain decimals,
 // yyyy-MM-dd, yyyy-MM-ddTHH:mm:ss.SSSZ, true and false, multi-select values
 // joined by ";". A text value that is literally "#N/A" cannot be written
-// through a CSV upload (Salesforce reads it as null); the planner refuses it.
+// through a CSV upload (Salesforce reads it as null); FieldSpec.Check refuses
+// it.
 func (v Value) CSV() string {
 	if v.s == "" {
 		return NullCSV
@@ -297,7 +298,7 @@ func FromCty(spec FieldSpec, v cty.Value) (Value, error) {
 		switch spec.Type {
 		case TypeText, TypePicklist, TypeMultiPicklist, TypeInteger, TypeNumber:
 		default:
-			return Value{}, fmt.Errorf("a number cannot be a %s value", spec.Type)
+			return Value{}, fmt.Errorf("a number cannot be the value of a %s field", spec.Type)
 		}
 		text := bigFloatText(v.AsBigFloat())
 		if spec.Type == TypeText || spec.Type == TypePicklist || spec.Type == TypeMultiPicklist {
@@ -313,7 +314,7 @@ func FromCty(spec FieldSpec, v cty.Value) (Value, error) {
 		switch spec.Type {
 		case TypeText, TypePicklist, TypeBoolean:
 		default:
-			return Value{}, fmt.Errorf("a bool cannot be a %s value", spec.Type)
+			return Value{}, fmt.Errorf("a bool cannot be the value of a %s field", spec.Type)
 		}
 		return parseString(spec, strconv.FormatBool(v.True()))
 	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
@@ -491,8 +492,8 @@ func multiPicklist(items []string) Value {
 	return Value{typ: TypeMultiPicklist, s: strings.Join(set, ";")}
 }
 
-// Check reports whether v fits the field: text no longer than Length
-// characters, numbers within Precision digits (Scale of them after the point;
+// Check reports whether v fits the field and can be written: text no longer
+// than Length characters and not the null marker #N/A, numbers within Precision digits (Scale of them after the point;
 // more decimal places are rounded, not refused), dates and datetimes within
 // the years Salesforce accepts (1700 to 4000). Null fits every field; whether
 // the field may be null is the planner's question.
@@ -502,6 +503,9 @@ func (spec FieldSpec) Check(v Value) error {
 	}
 	switch spec.Type {
 	case TypeText, TypePicklist, TypeMultiPicklist:
+		if v.s == NullCSV {
+			return fmt.Errorf("the text %s cannot be written: a Bulk upload reads it as null", NullCSV)
+		}
 		if n := utf8.RuneCountInString(v.s); spec.Length > 0 && n > spec.Length {
 			return fmt.Errorf("value is %d characters long; the field holds at most %d", n, spec.Length)
 		}

@@ -369,9 +369,9 @@ func TestFromCtyErrors(t *testing.T) {
 		in   cty.Value
 		want string
 	}{
-		{date, cty.NumberIntVal(20240115), "a number cannot be a date value"},
-		{boolean, cty.NumberIntVal(1), "a number cannot be a boolean value"},
-		{number, cty.True, "a bool cannot be a number value"},
+		{date, cty.NumberIntVal(20240115), "a number cannot be the value of a date field"},
+		{boolean, cty.NumberIntVal(1), "a number cannot be the value of a boolean field"},
+		{number, cty.True, "a bool cannot be the value of a number field"},
 		{text, cty.ListVal([]cty.Value{cty.StringVal("a")}), "a list is only a value for a multi-select picklist"},
 		{multi, cty.TupleVal([]cty.Value{cty.NumberIntVal(1)}), "must be strings, not number"},
 		{multi, cty.TupleVal([]cty.Value{cty.StringVal("a;b")}), "contains ';'"},
@@ -448,6 +448,9 @@ func TestCheck(t *testing.T) {
 		{dateTime, "4000-12-31T23:59:59Z", ""},
 		{dateTime, "4001-01-01T00:00:00Z", "outside the dates Salesforce accepts"},
 		{boolean, "true", ""},
+		{text, "#N/A", "cannot be written"},
+		{multi, "#N/A", "cannot be written"},
+		{text, "#N/A ", ""},
 	}
 	for _, tt := range tests {
 		v, err := ParseCell(tt.spec, tt.in)
