@@ -61,21 +61,24 @@ type blocker struct {
 
 // change returns the lines that show ch.
 func (b blocker) change(ch *planner.Change) []line {
-	head := clean(ch.Address)
+	head := b.st.paint(b.st.bold, clean(ch.Address))
 	if ch.Action == planner.Delete {
-		head = b.st.paint(b.st.redBold, head)
-	} else {
-		head = b.st.paint(b.st.bold, head)
+		// A delete stands out: the whole line in red, with the record's
+		// Id and key, so that a reviewer sees what goes.
+		head = clean(ch.Address)
 	}
 	if ch.ID != "" {
 		head += "  " + clean(ch.ID)
 	}
-	if ch.Action == planner.Delete && len(ch.Key) > 0 {
+	if ch.Action == planner.Delete {
 		var kv []string
 		for _, k := range ch.Key {
 			kv = append(kv, clean(k.Field)+" = "+clean(k.Value.Display()))
 		}
-		head += "  " + strings.Join(kv, ", ")
+		if len(kv) > 0 {
+			head += "  " + strings.Join(kv, ", ")
+		}
+		head = b.st.paint(b.st.redBold, head)
 	}
 	lines := []line{{mark: marker(ch.Action), text: head}}
 	note := func(s string) { lines = append(lines, line{depth: 1, text: "# " + s}) }
