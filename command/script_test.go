@@ -10,8 +10,9 @@ import (
 // TestMain lets testscript run the sfsync binary as a re-executed test
 // binary, so scripts exercise the real Main: arguments, streams, exit codes.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"sfsync": func() { os.Exit(Main()) },
+	testscript.Main(pgRunner{m}, map[string]func(){
+		"sfsync":            func() { os.Exit(Main()) },
+		"sfsync-test-state": func() { os.Exit(testStateMain()) },
 	})
 }
 
@@ -22,6 +23,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Setup:               scriptSetup,
+		Cmds:                scriptCmds,
 	})
 }
 
