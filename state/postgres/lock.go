@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -270,7 +271,7 @@ func (b *Backend) sessionHolder(ctx context.Context, c *pgx.Conn, pid int32) (*s
 	h := &state.LockInfo{
 		ID:        fmt.Sprintf("%s%d", SessionLockPrefix, pid),
 		Operation: fmt.Sprintf("database session %d of %q, with no lock record", pid, app),
-		Holder:    cmpOr(user, "unknown"),
+		Holder:    cmp.Or(user, "unknown"),
 		Host:      addr,
 	}
 	if since != nil {

@@ -20,6 +20,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -108,8 +109,8 @@ func New(cfg Config) (*Backend, error) {
 	}
 	b := &Backend{
 		pg:        pc,
-		schema:    cmpOr(cfg.Schema, DefaultSchema),
-		workspace: cmpOr(cfg.Workspace, DefaultWorkspace),
+		schema:    cmp.Or(cfg.Schema, DefaultSchema),
+		workspace: cmp.Or(cfg.Workspace, DefaultWorkspace),
 		history:   cfg.History,
 	}
 	if b.history == 0 {
@@ -120,13 +121,6 @@ func New(cfg Config) (*Backend, error) {
 	fmt.Fprintf(h, "sfsync state lock\x00%s\x00%s", b.schema, b.workspace)
 	b.key = int64(h.Sum64())
 	return b, nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // parseError explains a connection string that does not parse without
