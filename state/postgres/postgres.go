@@ -28,6 +28,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,6 +41,10 @@ const (
 	DefaultSchema    = "sfsync"
 	DefaultWorkspace = "default"
 	DefaultHistory   = 20
+
+	// DefaultConnectTimeout bounds connecting when the connection
+	// settings do not.
+	DefaultConnectTimeout = 30 * time.Second
 )
 
 // Config says which database and which state in it.
@@ -102,6 +107,11 @@ func New(cfg Config) (*Backend, error) {
 	pc, err := pgx.ParseConfig(cfg.ConnString)
 	if err != nil {
 		return nil, parseError(cfg, err)
+	}
+	if pc.ConnectTimeout == 0 {
+		// Without connect_timeout (or PGCONNECT_TIMEOUT), an unreachable
+		// host would hold the run for as long as the system's TCP timeout.
+		pc.ConnectTimeout = DefaultConnectTimeout
 	}
 	if _, ok := pc.RuntimeParams["application_name"]; !ok {
 		// Shown in pg_stat_activity, so a DBA can tell sfsync's sessions.

@@ -459,6 +459,12 @@ func TestDefaults(t *testing.T) {
 	if b.Schema() != "sfsync" || b.Workspace() != "default" || b.history != DefaultHistory {
 		t.Errorf("defaults: schema %q workspace %q history %d", b.Schema(), b.Workspace(), b.history)
 	}
+	if b.pg.ConnectTimeout != DefaultConnectTimeout {
+		t.Errorf("connect timeout %s", b.pg.ConnectTimeout)
+	}
+	if c, _ := New(Config{ConnString: "host=db connect_timeout=3"}); c.pg.ConnectTimeout != 3*time.Second {
+		t.Errorf("connect_timeout=3 gave %s", c.pg.ConnectTimeout)
+	}
 	if got := b.pg.RuntimeParams["application_name"]; got != "sfsync" {
 		t.Errorf("application_name = %q", got)
 	}
