@@ -61,7 +61,7 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "sfsync-pg-")
+	dir, err := os.MkdirTemp(tempBase(), "sfsync-pg-")
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +160,20 @@ func (s *Server) Stop() error {
 		<-s.done
 	}
 	return os.RemoveAll(s.dir)
+}
+
+// tempBase is where the server's directory goes: the usual temporary
+// directory, unless the server's socket path would be too long there (Unix
+// socket paths have about 100 bytes) or, as root, the server (another
+// user) might not reach it; then /tmp.
+func tempBase() string {
+	base := os.TempDir()
+	if (os.Geteuid() == 0 || len(base) > 60) && base != "/tmp" {
+		if fi, err := os.Stat("/tmp"); err == nil && fi.IsDir() {
+			return "/tmp"
+		}
+	}
+	return base
 }
 
 // binDir finds initdb and postgres: $SFSYNC_TEST_PG_BIN, the newest
