@@ -61,6 +61,7 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeAbandoned(tempBase())
 	dir, err := os.MkdirTemp(tempBase(), "sfsync-pg-")
 	if err != nil {
 		return nil, err
@@ -174,6 +175,29 @@ func tempBase() string {
 		}
 	}
 	return base
+}
+
+// removeAbandoned removes the directories of servers whose test process
+// was killed (the server exits with it, but cannot remove its directory):
+// those without a running postmaster, left alone for a minute so as not to
+// race a server another process is starting.
+func removeAbandoned(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, "sfsync-pg-*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || time.Since(fi.ModTime()) < time.Minute {
+			continue
+		}
+		if pid, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid")); err == nil {
+			line, _, _ := strings.Cut(string(pid), "\n")
+			if n, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && n > 0 {
+				if err := syscall.Kill(n, 0); err == nil || errors.Is(err, syscall.EPERM) {
+					continue // running
+				}
+			}
+		}
+		os.RemoveAll(d)
+	}
 }
 
 // binDir finds initdb and postgres: $SFSYNC_TEST_PG_BIN, the newest
