@@ -273,6 +273,7 @@ func (b *Backend) sessionHolder(ctx context.Context, c *pgx.Conn, pid int32) (*s
 		Operation: fmt.Sprintf("database session %d of %q, with no lock record", pid, app),
 		Holder:    cmp.Or(user, "unknown"),
 		Host:      addr,
+		PID:       int(pid), // the server process of the session: all there is to show
 	}
 	if since != nil {
 		h.Created = since.UTC()

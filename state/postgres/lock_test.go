@@ -173,7 +173,7 @@ func TestLockHeldWithoutRecord(t *testing.T) {
 		t.Fatalf("Lock: %v; want a LockedError", err)
 	}
 	wantID := SessionLockPrefix + strconv.Itoa(int(pid))
-	if le.Holder.ID != wantID || le.Holder.Holder != b.pg.User || !strings.Contains(le.Holder.Operation, "with no lock record") {
+	if le.Holder.ID != wantID || le.Holder.Holder != b.pg.User || le.Holder.PID != int(pid) || !strings.Contains(le.Holder.Operation, "with no lock record") {
 		t.Errorf("holder %+v; want lock ID %s", le.Holder, wantID)
 	}
 	if err := b.Unlock(ctx, wantID); err != nil {
