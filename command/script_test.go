@@ -3,7 +3,6 @@ package command
 import (
 	"os"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -11,8 +10,9 @@ import (
 // TestMain lets testscript run the sfsync binary as a re-executed test
 // binary, so scripts exercise the real Main: arguments, streams, exit codes.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"sfsync": func() { os.Exit(Main()) },
+	testscript.Main(pgRunner{m}, map[string]func(){
+		"sfsync":            func() { os.Exit(Main()) },
+		"sfsync-test-state": func() { os.Exit(testStateMain()) },
 	})
 }
 
@@ -23,7 +23,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Setup:               scriptSetup,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"waitfile": cmdWaitFile},
+		Cmds:                scriptCmds,
 	})
 }
 
@@ -32,22 +32,4 @@ func TestScripts(t *testing.T) {
 func scriptSetup(env *testscript.Env) error {
 	env.Setenv("NO_COLOR", "1")
 	return nil
-}
-
-// cmdWaitFile waits (up to 20s) until a file exists: "waitfile PATH". It
-// lets a script wait for a background server's connection.json.
-func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitfile PATH")
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("%s did not appear", args[0])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
