@@ -23,6 +23,11 @@ machine that went away); releasing the lock of a run that is still working
 lets two runs write the same state. A lock left by a process that died on
 this machine is taken over automatically and needs no force-unlock.
 
+With the PostgreSQL backend, a lock goes with its holder's database session,
+so a holder that died anywhere leaves none. force-unlock ends the session of
+a holder that is still connected (pg_terminate_backend), which the database
+user may do to sessions of its own user; the holder's next write then fails.
+
 Asks for confirmation on a terminal; elsewhere -force is required.
 
 Options:
@@ -59,7 +64,10 @@ func runForceUnlock(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return usageError(env, "force-unlock", err)
 	}
-	b := stateBackend(env, o.state)
+	b, err := stateBackend(env, o.state)
+	if err != nil {
+		return reportError(env, err)
+	}
 	var holder *state.LockInfo
 	if in, ok := b.(state.LockInspector); ok {
 		if holder, err = in.LockHolder(ctx); err != nil {

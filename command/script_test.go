@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -12,8 +11,9 @@ import (
 // TestMain lets testscript run the sfsync binary as a re-executed test
 // binary, so scripts exercise the real Main: arguments, streams, exit codes.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"sfsync": func() { os.Exit(Main()) },
+	testscript.Main(pgRunner{m}, map[string]func(){
+		"sfsync":            func() { os.Exit(Main()) },
+		"sfsync-test-state": func() { os.Exit(testStateMain()) },
 	})
 }
 
@@ -25,7 +25,7 @@ func TestScripts(t *testing.T) {
 		RequireUniqueNames:  true,
 		Setup:               scriptSetup,
 		Condition:           scriptCondition,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"waitfile": cmdWaitFile},
+		Cmds:                scriptCmds,
 	})
 }
 
@@ -43,22 +43,4 @@ func scriptCondition(cond string) (bool, error) {
 func scriptSetup(env *testscript.Env) error {
 	env.Setenv("NO_COLOR", "1")
 	return nil
-}
-
-// cmdWaitFile waits (up to 20s) until a file exists: "waitfile PATH". It
-// lets a script wait for a background server's connection.json.
-func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitfile PATH")
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("%s did not appear", args[0])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -54,8 +54,9 @@ type stateFlags struct {
 }
 
 // stateFlagsHelp documents stateFlags for a command's Usage.
-const stateFlagsHelp = `  -state=PATH             the state file (default sfsync.state.json in the
-                          working directory)`
+const stateFlagsHelp = `  -state=PATH             use the state file PATH (default: where the
+                          configuration's backend block says, else
+                          sfsync.state.json in the working directory)`
 
 const lockFlagsHelp = `  -lock=false             do not lock the state (only when nothing else can
                           use it at the same time)
@@ -99,15 +100,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
-}
-
-// stateBackend is the backend the flags name: the local file.
-func stateBackend(env *Env, f stateFlags) state.Backend {
-	p := f.path
-	if p == "" {
-		p = state.DefaultPath
-	}
-	return state.NewLocalBackend(env.Path(p)).Named(p)
 }
 
 // openState locks (unless -lock=false) and reads the state for operation,

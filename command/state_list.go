@@ -54,7 +54,11 @@ func runStateList(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return usageError(env, "state list", err)
 	}
-	s, err := readState(ctx, stateBackend(env, o.state))
+	b, err := stateBackend(env, o.state)
+	if err != nil {
+		return reportError(env, err)
+	}
+	s, err := readState(ctx, b)
 	if err != nil {
 		env.Errorf("%v", err)
 		return ExitError

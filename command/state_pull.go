@@ -47,8 +47,12 @@ func runStatePull(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return usageError(env, "state pull", err)
 	}
+	b, err := stateBackend(env, o.state)
+	if err != nil {
+		return reportError(env, err)
+	}
 	var s *state.State
-	if s, err = readState(ctx, stateBackend(env, o.state)); err == nil {
+	if s, err = readState(ctx, b); err == nil {
 		var data []byte
 		if data, err = s.Encode(); err == nil {
 			_, err = env.Stdout.Write(data)

@@ -63,7 +63,10 @@ func runStateRm(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return usageError(env, "state rm", err)
 	}
-	b := stateBackend(env, o.state)
+	b, err := stateBackend(env, o.state)
+	if err != nil {
+		return reportError(env, err)
+	}
 	if o.dryRun {
 		o.state.lock = false
 	}

@@ -55,7 +55,10 @@ func runStateShow(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return usageError(env, "state show", err)
 	}
-	b := stateBackend(env, o.state)
+	b, err := stateBackend(env, o.state)
+	if err != nil {
+		return reportError(env, err)
+	}
 	s, err := readState(ctx, b)
 	if err != nil {
 		env.Errorf("%v", err)

@@ -358,6 +358,12 @@ func backupFile(p string) error {
 		os.Remove(tmp)
 		return err
 	}
+	// A writer killed between this rename and the state's own rename leaves
+	// p and p.backup as links to one file; renaming one link of a file over
+	// another is a successful no-op (POSIX), which would leave tmp behind.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	return nil
 }
 

@@ -337,3 +337,31 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 }
+
+// A writer killed after replacing the backup but before replacing the state
+// leaves the state and its backup as one file under two names; the next
+// backup must not leave its temporary link behind.
+func TestBackupOverSameFileLeavesNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "sfsync.state.json")
+	if err := os.WriteFile(p, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(p, p+".backup"); err != nil {
+		t.Fatalf("hard link: %v", err)
+	}
+	if err := backupFile(p); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 {
+		t.Fatalf("directory holds %q, want only the state and its backup", names)
+	}
+}
