@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -443,44 +444,44 @@ func writeStream(path string, r io.Reader) error {
 	return f.Close()
 }
 
-// writeRows writes a result stream back out as CSV.
+// writeRows writes a result stream back out as CSV, every value quoted as
+// Salesforce writes its result files.
 func writeRows(path string, cr *bulk.CSVReader) error {
 	defer cr.Close()
 	h, err := cr.Header()
 	if err != nil {
 		return err
 	}
-	pr, pw := io.Pipe()
-	go func() {
-		var err error
-		if h != nil {
-			w := &csvLineWriter{w: pw}
-			err = w.line(h.Names())
-			for err == nil && cr.Next() {
-				err = w.line(cr.Row().Values)
-			}
-			if err == nil {
-				err = cr.Err()
-			}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if h != nil {
+		writeQuotedLine(w, h.Names())
+		for cr.Next() {
+			writeQuotedLine(w, cr.Row().Values)
 		}
-		pw.CloseWithError(err)
-	}()
-	return writeStream(path, pr)
+	}
+	if err := cr.Err(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
-type csvLineWriter struct{ w io.Writer }
-
-func (c *csvLineWriter) line(cells []string) error {
-	var b strings.Builder
+func writeQuotedLine(w *bufio.Writer, cells []string) {
 	for i, v := range cells {
 		if i > 0 {
-			b.WriteByte(',')
+			w.WriteByte(',')
 		}
-		b.WriteString(`"` + strings.ReplaceAll(v, `"`, `""`) + `"`)
+		w.WriteString(`"` + strings.ReplaceAll(v, `"`, `""`) + `"`)
 	}
-	b.WriteByte('\n')
-	_, err := io.WriteString(c.w, b.String())
-	return err
+	w.WriteByte('\n')
 }
 
 func writeResults2(ctx context.Context, c *bulk.Client, jobID string, query bool, info bulk.JobInfo2, dir string) ([]string, error) {
