@@ -1053,3 +1053,26 @@ func TestOrgIDIs18Characters(t *testing.T) {
 		}
 	}
 }
+
+// A Bulk 1.0 batch failed on row locks is resubmitted like record lock
+// failures; once retries run out, its records and the batch error surface.
+func TestTooManyLockFailureBatchRetried(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	org.Set(func(o *fakeorg.Org) { o.LockBatches = 1 })
+	recs := accounts(6, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("L", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: bulk.Bulk1, BatchRecords: 3}
+	got := collect(t, &req)
+	sum, err := c.Ingest(context.Background(), req)
+	if err != nil || sum.Succeeded != 6 || sum.LockRetried != 3 || len(got.results) != 6 || len(org.Records("Account")) != 6 {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	org.Set(func(o *fakeorg.Org) { o.LockBatches = 100 })
+	req = bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs[:2]), API: bulk.Bulk1, LockRetries: 1}
+	got = collect(t, &req)
+	sum, err = c.Ingest(context.Background(), req)
+	var je *bulk.JobError
+	if !errors.As(err, &je) || je.Code != "TooManyLockFailure" || sum.Unprocessed != 2 || !got.results[1].Unprocessed {
+		t.Errorf("%v %+v", err, sum)
+	}
+}

@@ -414,15 +414,24 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // emit reports a result, holding back records that failed with
 // UNABLE_TO_LOCK_ROW while retries remain.
 func (in *ingest) emit(r Result) error {
-	if !r.Success && !r.Unprocessed && in.attempt < in.req.LockRetries && r.Index >= 0 {
+	if !r.Success && in.canRetryLocks() && r.Index >= 0 {
 		for _, e := range r.Errors {
-			if e.StatusCode == "UNABLE_TO_LOCK_ROW" {
+			if isLockFailure(e.StatusCode) {
 				in.retry = append(in.retry, r)
 				return nil
 			}
 		}
 	}
 	return in.report(r)
+}
+
+func (in *ingest) canRetryLocks() bool { return in.attempt < in.req.LockRetries }
+
+// isLockFailure: a record (UNABLE_TO_LOCK_ROW) or a whole Bulk 1.0 batch
+// (TooManyLockFailure) that lost a race for a row lock; trying again later
+// can succeed.
+func isLockFailure(code string) bool {
+	return code == "UNABLE_TO_LOCK_ROW" || code == "TooManyLockFailure"
 }
 
 // report counts a result and hands it to the caller.
@@ -558,7 +567,7 @@ func (s *sink2) collect(ctx context.Context, j *job2) error {
 	if err != nil && !errors.As(err, &jobErr) {
 		return err
 	}
-	if jobErr != nil {
+	if jobErr != nil && !(isLockFailure(jobErr.Code) && in.canRetryLocks()) {
 		in.jobErrs = append(in.jobErrs, jobErr)
 	}
 	keys := in.req.KeyFields
@@ -864,7 +873,11 @@ func (s *sink1) finish(ctx context.Context) error {
 		var je *JobError
 		if bi.State != "Completed" {
 			je = newJobError(s.job.Info.ID, b.id, bi.State, bi.StateMessage)
-			in.jobErrs = append(in.jobErrs, je)
+			// A batch that failed on row locks is resubmitted (its records
+			// are held by emit), so it is not yet an error of the write.
+			if !(isLockFailure(je.Code) && in.canRetryLocks()) {
+				in.jobErrs = append(in.jobErrs, je)
+			}
 		}
 		// A Failed batch may have committed records before it failed; its
 		// results (when Salesforce has any) say which.

@@ -319,6 +319,12 @@ func (o *Org) step1(b *batch1) {
 		b.info["numberRecordsProcessed"] = len(b.results) - 1
 		return
 	}
+	if o.LockBatches > 0 {
+		o.LockBatches--
+		b.info["state"] = "Failed"
+		b.info["stateMessage"] = "TooManyLockFailure : Too many lock failures to process the batch"
+		return
+	}
 	recs, err := parseBatch(j.info["contentType"].(string), b.request)
 	if err != "" {
 		b.info["state"] = "Failed"

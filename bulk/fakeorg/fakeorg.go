@@ -65,6 +65,9 @@ type Org struct {
 	// LockFailures makes the next n records processed fail with
 	// UNABLE_TO_LOCK_ROW.
 	LockFailures int
+	// LockBatches makes the next n Bulk 1.0 ingest batches fail with
+	// TooManyLockFailure.
+	LockBatches int
 	// Shuffle returns Bulk 2.0 ingest results in random order.
 	Shuffle bool
 	// DoubleFields are echoed in Bulk 2.0 results the way Salesforce renders
