@@ -45,7 +45,8 @@
 // never retried; they come back as *JobError with Salesforce's code and
 // message. HTTP error answers are *APIError; per-record failures are
 // RecordError values in Result.Errors. Records that fail with
-// UNABLE_TO_LOCK_ROW are resubmitted in a new job a bounded number of times
+// UNABLE_TO_LOCK_ROW, and the records of a batch or job failed with
+// TooManyLockFailure, are resubmitted in a new job a bounded number of times
 // (IngestRequest.LockRetries).
 //
 // # Reading
