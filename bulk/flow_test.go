@@ -1,7 +1,6 @@
 package bulk_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -822,7 +821,6 @@ func TestGzipResponsesAndUploads(t *testing.T) {
 	if !gz {
 		t.Error("upload not gzipped")
 	}
-	_ = bytes.MinRead
 }
 
 func TestGzipResponses(t *testing.T) {

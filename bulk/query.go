@@ -424,7 +424,6 @@ func parseRESTQueryPage(body io.Reader, header []string) (*CSVReader, string, []
 
 func flatten(prefix string, m map[string]any, out map[string]string, order *[]string, seen map[string]bool) {
 	for k, v := range m {
-		_ = v
 		if k == "attributes" {
 			continue
 		}
