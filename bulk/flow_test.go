@@ -1074,3 +1074,45 @@ func TestTooManyLockFailureBatchRetried(t *testing.T) {
 		t.Errorf("%v %+v", err, sum)
 	}
 }
+
+// A write that fails part-way still reports the records of the jobs it had
+// already submitted.
+func TestFailureReportsJobsAlreadySubmitted(t *testing.T) {
+	for _, api := range []bulk.API{bulk.Bulk2, bulk.Bulk1} {
+		t.Run(api.String(), func(t *testing.T) {
+			org := fakeorg.New(t)
+			c := connect(t, org, soap(org), "60.0")
+			recs := accounts(100, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprintf("Account number %03d", i))} })
+			req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Name"}, API: api, UploadBytes: 1000, BatchRecords: 52}
+			got := collect(t, &req)
+			jobs := 0
+			req.OnJob = func(ctx context.Context, j bulk.JobRef) error {
+				if jobs++; jobs == 2 {
+					return errors.New("journal full")
+				}
+				return nil
+			}
+			if api == bulk.Bulk1 {
+				// One 1.0 job: make the second batch fail to be added instead.
+				req.OnJob = nil
+				req.Records = func(yield func(bulk.Record) bool) {
+					for i, r := range recs {
+						if i == 60 {
+							org.Set(func(o *fakeorg.Org) { o.Fail500 = 1 })
+						}
+						if !yield(r) {
+							return
+						}
+					}
+				}
+			}
+			sum, err := c.Ingest(context.Background(), req)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if sum.Succeeded != 52 || len(got.results) != 52 {
+				t.Errorf("%v: summary %+v, %d results", err, sum, len(got.results))
+			}
+		})
+	}
+}

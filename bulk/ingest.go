@@ -390,12 +390,19 @@ func (p *pass) end(ctx context.Context, submit bool) error {
 	return stop
 }
 
-// fail aborts jobs in flight when ctx was cancelled (the second Ctrl-C).
+// fail ends a write that met an error: when ctx was cancelled (the second
+// Ctrl-C) it aborts the jobs in flight; otherwise it still waits for the
+// jobs already submitted and reports their records, so that nothing sent
+// goes unreported.
 func (in *ingest) fail(ctx context.Context, s sink, err error) error {
 	if ctx.Err() != nil {
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		s.abort(actx)
+		return err
+	}
+	if ferr := s.finish(ctx); ferr != nil {
+		return errors.Join(err, ferr)
 	}
 	return err
 }
@@ -494,9 +501,10 @@ func (in *ingest) tempFile(render func(io.Writer) error) (string, error) {
 // ---- Bulk API 2.0 ----
 
 type job2 struct {
-	info   JobInfo2
-	ch     *chunk
-	header []int
+	info      JobInfo2
+	ch        *chunk
+	header    []int
+	collected bool // results reported (or being reported): never twice
 }
 
 type sink2 struct {
@@ -553,6 +561,10 @@ func (s *sink2) submit(ctx context.Context, ch *chunk) error {
 
 func (s *sink2) finish(ctx context.Context) error {
 	for _, j := range s.jobs {
+		if j.collected {
+			continue
+		}
+		j.collected = true
 		if err := s.collect(ctx, j); err != nil {
 			return err
 		}
@@ -792,9 +804,10 @@ type batch1 struct {
 }
 
 type sink1 struct {
-	in      *ingest
-	job     *Job1
-	batches []batch1
+	in       *ingest
+	job      *Job1
+	batches  []batch1
+	finished bool // results reported (or being reported): never twice
 }
 
 func (s *sink1) format() format {
@@ -849,9 +862,10 @@ func (s *sink1) submit(ctx context.Context, ch *chunk) error {
 }
 
 func (s *sink1) finish(ctx context.Context) error {
-	if s.job == nil {
+	if s.job == nil || s.finished {
 		return nil
 	}
+	s.finished = true
 	in := s.in
 	if _, err := s.job.Close(ctx); err != nil {
 		return err
