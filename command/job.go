@@ -333,15 +333,22 @@ func jobList(ctx context.Context, env *Env, c *bulk.Client, o jobOptions) error 
 }
 
 // jobKind finds out which API and kind a job belongs to when -api is not
-// given: a Bulk 2.0 ingest job, a 2.0 query job, or a 1.0 job.
+// given: a Bulk 2.0 ingest job, a 2.0 query job, or a 1.0 job. For a 1.0
+// job that the 2.0 endpoint also knows (jobType Classic), info2 carries its
+// API version.
 func jobKind(ctx context.Context, c *bulk.Client, o jobOptions) (api bulk.API, query bool, info2 bulk.JobInfo2, err error) {
 	if o.api != bulk.Bulk1 {
 		for _, q := range []bool{false, true} {
 			info, err := c.JobInfo2(ctx, q, o.jobID)
-			if err == nil && info.JobType != "Classic" {
+			var ae *bulk.APIError
+			switch {
+			case err == nil && info.JobType == "Classic":
+				info2 = info
+			case err == nil:
 				return bulk.Bulk2, q, info, nil
-			}
-			if err != nil && bulk.ErrorCode(err) != "NOT_FOUND" {
+			case errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500:
+				// Not a job of this kind.
+			default:
 				return 0, false, info, err
 			}
 		}
@@ -350,6 +357,17 @@ func jobKind(ctx context.Context, c *bulk.Client, o jobOptions) (api bulk.API, q
 		}
 	}
 	return bulk.Bulk1, false, info2, nil
+}
+
+// client1 is the client for a Bulk 1.0 job: its URLs must carry the job's
+// API version.
+func client1(c *bulk.Client, info2 bulk.JobInfo2) *bulk.Client {
+	if info2.ID != "" {
+		if cc, err := c.WithVersion(info2.Version()); err == nil {
+			return cc
+		}
+	}
+	return c
 }
 
 type jobView struct {
@@ -369,7 +387,7 @@ func jobShow(ctx context.Context, env *Env, c *bulk.Client, o jobOptions) error 
 	if api == bulk.Bulk2 {
 		view.Job = info
 	} else {
-		job1, err = c.OpenJob1(ctx, o.jobID)
+		job1, err = client1(c, info).OpenJob1(ctx, o.jobID)
 		if err != nil {
 			return err
 		}
@@ -575,7 +593,7 @@ func writeResults1(ctx context.Context, j *bulk.Job1, batches []bulk.BatchInfo1,
 }
 
 func jobAbort(ctx context.Context, env *Env, c *bulk.Client, o jobOptions) error {
-	api, query, _, err := jobKind(ctx, c, o)
+	api, query, info2, err := jobKind(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -587,7 +605,7 @@ func jobAbort(ctx context.Context, env *Env, c *bulk.Client, o jobOptions) error
 		}
 		state = info.State
 	} else {
-		j, err := c.OpenJob1(ctx, o.jobID)
+		j, err := client1(c, info2).OpenJob1(ctx, o.jobID)
 		if err != nil {
 			return err
 		}
