@@ -541,6 +541,16 @@ func (o *Org) bulk2(w http.ResponseWriter, r *http.Request, rest string, body []
 		return
 	}
 	j := o.jobs2[parts[2]]
+	if j1 := o.jobs1[parts[2]]; j == nil && j1 != nil && !query && len(parts) == 3 && r.Method == http.MethodGet {
+		// Bulk 1.0 jobs show through the 2.0 endpoint as jobType Classic.
+		info := map[string]any{"jobType": "Classic"}
+		for k, v := range j1.info {
+			info[k] = v
+		}
+		info["apiVersion"] = json.Number(str(j1.info["apiVersion"]))
+		writeJSON(w, 200, info)
+		return
+	}
 	if j == nil || j.query != query {
 		writeJSON(w, 404, []map[string]string{{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}})
 		return
