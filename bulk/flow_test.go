@@ -1,0 +1,1118 @@
+package bulk_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/bulk/fakeorg"
+)
+
+func fast() (bulk.RetryPolicy, bulk.PollPolicy) {
+	return bulk.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+		bulk.PollPolicy{Initial: time.Millisecond, Max: 5 * time.Millisecond, Timeout: 10 * time.Second}
+}
+
+func connect(t testing.TB, org *fakeorg.Org, auth bulk.Authenticator, version string) *bulk.Client {
+	t.Helper()
+	return connectAuth(t, auth, version)
+}
+
+func connectAuth(t testing.TB, auth bulk.Authenticator, version string) *bulk.Client {
+	t.Helper()
+	r, p := fast()
+	c, err := bulk.New(context.Background(), bulk.Config{Auth: auth, APIVersion: version, Retry: r, Poll: p, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func soap(org *fakeorg.Org) bulk.SOAPLogin {
+	return bulk.SOAPLogin{LoginURL: org.URL(), Username: fakeorg.Username, Password: fakeorg.Password, SecurityToken: fakeorg.SecurityToken}
+}
+
+func writeKey(t *testing.T) string {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "server.key")
+	b := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoginEveryMethod(t *testing.T) {
+	org := fakeorg.New(t)
+	key := writeKey(t)
+	auths := map[string]bulk.Authenticator{
+		"soap":     soap(org),
+		"password": bulk.PasswordFlow{LoginURL: org.URL(), ClientID: fakeorg.ClientID, ClientSecret: fakeorg.ClientSecret, Username: fakeorg.Username, Password: fakeorg.Password, SecurityToken: fakeorg.SecurityToken},
+		"refresh":  &bulk.RefreshTokenFlow{LoginURL: org.URL(), ClientID: fakeorg.ClientID, RefreshToken: fakeorg.RefreshToken},
+		"jwt":      bulk.JWTBearer{LoginURL: org.URL(), ClientID: fakeorg.ClientID, Username: fakeorg.Username, KeyFile: key},
+		"client":   bulk.ClientCredentials{LoginURL: org.URL(), ClientID: fakeorg.ClientID, ClientSecret: fakeorg.ClientSecret},
+		"token":    bulk.AccessToken{InstanceURL: org.URL(), Token: org.Token()},
+	}
+	for name, auth := range auths {
+		t.Run(name, func(t *testing.T) {
+			version := ""
+			if name == "soap" {
+				version = "64.0"
+			}
+			c := connect(t, org, auth, version)
+			if c.InstanceURL() != org.URL() || c.Expired() {
+				t.Errorf("instance %q expired %v", c.InstanceURL(), c.Expired())
+			}
+			if _, err := c.Limits(context.Background()); err != nil {
+				t.Error(err)
+			}
+			if err := c.Refresh(context.Background()); (err == nil) != auth.CanRefresh() {
+				t.Errorf("Refresh: %v (can refresh: %v)", err, auth.CanRefresh())
+			}
+		})
+	}
+}
+
+func TestLoginFailuresCarrySalesforceCodes(t *testing.T) {
+	org := fakeorg.New(t)
+	tests := []struct {
+		auth bulk.Authenticator
+		code string
+	}{
+		{bulk.SOAPLogin{LoginURL: org.URL(), Username: fakeorg.Username, Password: "wrong"}, "INVALID_LOGIN"},
+		{bulk.PasswordFlow{LoginURL: org.URL(), ClientID: fakeorg.ClientID, ClientSecret: fakeorg.ClientSecret, Username: fakeorg.Username, Password: "wrong"}, "invalid_grant"},
+		{&bulk.RefreshTokenFlow{LoginURL: org.URL(), ClientID: fakeorg.ClientID, RefreshToken: "revoked"}, "invalid_grant"},
+		{bulk.ClientCredentials{LoginURL: org.URL(), ClientID: fakeorg.ClientID, ClientSecret: "nope"}, "invalid_client"},
+	}
+	for _, tt := range tests {
+		_, err := bulk.New(context.Background(), bulk.Config{Auth: tt.auth, APIVersion: "60.0"})
+		if bulk.ErrorCode(err) != tt.code {
+			t.Errorf("%s: %v, want code %s", tt.auth, err, tt.code)
+		}
+	}
+}
+
+func TestSOAPLoginRefusedFrom65(t *testing.T) {
+	org := fakeorg.New(t)
+	_, err := bulk.New(context.Background(), bulk.Config{Auth: soap(org), APIVersion: "65.0"})
+	if err == nil || !strings.Contains(err.Error(), "SOAP login is not available in API 65.0") || !strings.Contains(err.Error(), "OAuth") {
+		t.Errorf("got %v", err)
+	}
+	// Without an explicit version, SOAP logs in at 64.0 and the session then
+	// speaks the negotiated version.
+	c := connect(t, org, soap(org), "")
+	if c.Version() != "66.0" {
+		t.Errorf("version %s", c.Version())
+	}
+}
+
+func TestVersionNegotiation(t *testing.T) {
+	org := fakeorg.New(t)
+	org.Set(func(o *fakeorg.Org) { o.MaxVersion = "55.0" })
+	c := connect(t, org, bulk.AccessToken{InstanceURL: org.URL(), Token: org.Token()}, "")
+	if c.Version() != "55.0" {
+		t.Errorf("got %s, want the org's 55.0", c.Version())
+	}
+	c = connect(t, org, bulk.AccessToken{InstanceURL: org.URL(), Token: org.Token()}, "50.0")
+	if c.Version() != "50.0" {
+		t.Errorf("got %s, want our 50.0", c.Version())
+	}
+	c = connect(t, org, bulk.AccessToken{InstanceURL: org.URL(), Token: org.Token()}, "45.0")
+	if err := c.QueryEach(context.Background(), "SELECT Id FROM Account", bulk.QueryOptions{}, func(bulk.Row) error { return nil }); err == nil || !strings.Contains(err.Error(), "47.0") {
+		t.Errorf("Bulk 2.0 query at 45.0: %v", err)
+	}
+}
+
+func TestHeadersPerAPI(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	ctx := context.Background()
+	j, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Limits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tok := c.Session().AccessToken
+	var saw1, saw2 bool
+	for _, r := range org.Requests() {
+		if r.Header.Get("Sforce-Call-Options") != "client=sfsync" || r.Header.Get("Accept-Encoding") != "gzip" {
+			t.Errorf("%s %s: headers %v", r.Method, r.URL.Path, r.Header)
+		}
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/services/async/"):
+			saw1 = true
+			if r.Header.Get("X-SFDC-Session") != tok || r.Header.Get("Authorization") != "" {
+				t.Errorf("Bulk 1.0 %s: wrong auth header", r.URL.Path)
+			}
+		case strings.HasSuffix(r.URL.Path, "/limits/"):
+			saw2 = true
+			if r.Header.Get("Authorization") != "Bearer "+tok || r.Header.Get("X-SFDC-Session") != "" {
+				t.Errorf("REST %s: wrong auth header", r.URL.Path)
+			}
+		}
+	}
+	if !saw1 || !saw2 || j.Info.ID == "" {
+		t.Errorf("requests seen: 1.0 %v, REST %v", saw1, saw2)
+	}
+}
+
+func TestExpiredCheck(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, bulk.AccessToken{InstanceURL: org.URL(), Token: org.Token()}, "60.0")
+	if c.Expired() {
+		t.Fatal("fresh session expired")
+	}
+	org.ExpireSessions()
+	_, err := c.Limits(context.Background())
+	if bulk.ErrorCode(err) != "INVALID_SESSION_ID" {
+		t.Errorf("limits with a dead token: %v", err)
+	}
+	if !c.Expired() {
+		t.Error("a session the server rejected is not reported expired")
+	}
+	// A refreshable login renews itself instead.
+	c = connect(t, org, soap(org), "60.0")
+	org.ExpireSessions()
+	before := org.Logins()
+	if _, err := c.Limits(context.Background()); err != nil || org.Logins() != before+1 || c.Expired() {
+		t.Errorf("renewal: %v, logins %d→%d", err, before, org.Logins())
+	}
+}
+
+func seq(recs []bulk.Record) iter.Seq[bulk.Record] { return slices.Values(recs) }
+
+func accounts(n int, f func(i int) bulk.Record) []bulk.Record {
+	out := make([]bulk.Record, n)
+	for i := range out {
+		out[i] = f(i)
+	}
+	return out
+}
+
+type collected struct {
+	results map[int]bulk.Result
+	jobs    []bulk.JobRef
+}
+
+func collect(t *testing.T, req *bulk.IngestRequest) *collected {
+	c := &collected{results: map[int]bulk.Result{}}
+	req.OnResult = func(r bulk.Result) error {
+		if _, dup := c.results[r.Index]; dup {
+			t.Errorf("two results for record %d", r.Index)
+		}
+		c.results[r.Index] = r
+		return nil
+	}
+	req.OnJob = func(ctx context.Context, j bulk.JobRef) error {
+		c.jobs = append(c.jobs, j)
+		return nil
+	}
+	return c
+}
+
+func TestBulk2UpsertShuffledAndReformattedResultsMapBack(t *testing.T) {
+	org := fakeorg.New(t)
+	org.Set(func(o *fakeorg.Org) {
+		o.Shuffle = true
+		o.DoubleFields = map[string]bool{"key__c": true, "annualrevenue": true}
+		o.PollsBeforeDone = 2
+	})
+	c := connect(t, org, soap(org), "60.0")
+	// The key is a number Salesforce echoes as 9.12260031E8 and so on;
+	// every third record fails validation.
+	recs := accounts(300, func(i int) bulk.Record {
+		name := fmt.Sprintf("Acct %d", i)
+		if i%3 == 0 {
+			name = "BAD"
+		}
+		key, _ := bulk.Number(strconv.Itoa(912260031 + i*1000))
+		return bulk.Record{"Key__c": key, "Name": bulk.Text(name), "AnnualRevenue": bulk.Float(float64(i) * 1e7)}
+	})
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Upsert, ExternalIDField: "Key__c", Records: seq(recs)}
+	got := collect(t, &req)
+	var progress int
+	req.OnProgress = func(p bulk.Progress) {
+		progress++
+		if p.Total != 300 || p.Processed > p.Total {
+			t.Errorf("progress %+v", p)
+		}
+	}
+	sum, err := c.Ingest(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.results) != 300 || sum.Succeeded != 200 || sum.Failed != 100 || progress == 0 {
+		t.Fatalf("%d results, summary %+v, %d progress reports", len(got.results), sum, progress)
+	}
+	stored := map[string]string{}
+	for _, r := range org.Records("Account") {
+		stored[r["Id"]] = r["Name"]
+	}
+	for i, r := range got.results {
+		if i%3 == 0 {
+			if r.Success || r.Errors[0].StatusCode != "FIELD_CUSTOM_VALIDATION_EXCEPTION" || r.Row == nil {
+				t.Errorf("record %d: %+v", i, r)
+			}
+			continue
+		}
+		if !r.Success || !r.Created || stored[r.ID] != fmt.Sprintf("Acct %d", i) {
+			t.Errorf("record %d mapped to %s (%q)", i, r.ID, stored[r.ID])
+		}
+		echo, _ := r.Row.Get("Key__c")
+		if !strings.Contains(echo, "E8") {
+			t.Errorf("record %d: key echoed as %q; the test expects re-formatting", i, echo)
+		}
+	}
+}
+
+func TestBulk2InsertWithoutKeyMatchesWholeRows(t *testing.T) {
+	org := fakeorg.New(t)
+	org.Set(func(o *fakeorg.Org) { o.Shuffle = true; o.DoubleFields = map[string]bool{"annualrevenue": true} })
+	c := connect(t, org, soap(org), "60.0")
+	recs := accounts(50, func(i int) bulk.Record {
+		r := bulk.Record{"Name": bulk.Text(fmt.Sprintf("N%d", i)), "AnnualRevenue": bulk.Int(int64(i) * 100000000)}
+		if i%2 == 0 {
+			r["Description"] = bulk.Text("even, \"quoted\"\nline") // only half the records carry it: header is the union
+		}
+		return r
+	})
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs)}
+	got := collect(t, &req)
+	if _, err := c.Ingest(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]map[string]string{}
+	for _, r := range org.Records("Account") {
+		byID[r["Id"]] = r
+	}
+	for i := 0; i < 50; i++ {
+		r := got.results[i]
+		rec := byID[r.ID]
+		if !r.Success || rec["Name"] != fmt.Sprintf("N%d", i) || (i%2 == 0) != (rec["Description"] == "even, \"quoted\"\nline") {
+			t.Errorf("record %d: %+v stored %v", i, r, rec)
+		}
+	}
+}
+
+func TestBulk2LargeWriteSplitsIntoJobsOnlyWhenNeeded(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	recs := accounts(100, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprintf("Account number %03d", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Name"}, UploadBytes: 1000}
+	got := collect(t, &req)
+	sum, err := c.Ingest(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "Name\n" + 100 rows of 19 bytes: 52 rows fill an upload of ≤ 1000
+	// bytes (993), so 2 jobs.
+	if len(got.jobs) != 2 || len(sum.Jobs) != 2 || sum.Succeeded != 100 {
+		t.Errorf("%d jobs, summary %+v", len(got.jobs), sum)
+	}
+	one := accounts(10, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint(i))} })
+	req = bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(one)}
+	got = collect(t, &req)
+	if _, err := c.Ingest(context.Background(), req); err != nil || len(got.jobs) != 1 {
+		t.Errorf("small write: %v, %d jobs", err, len(got.jobs))
+	}
+}
+
+func TestHookRunsBeforeUpload(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	recs := accounts(3, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint(i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs)}
+	req.OnJob = func(ctx context.Context, j bulk.JobRef) error {
+		for _, r := range org.Requests() {
+			if strings.HasSuffix(r.URL.Path, "/batches") {
+				t.Error("data uploaded before the hook ran")
+			}
+		}
+		if j.ID == "" || j.Version != "60.0" || j.API != bulk.Bulk2 {
+			t.Errorf("job ref %+v", j)
+		}
+		return errors.New("journal full")
+	}
+	_, err := c.Ingest(context.Background(), req)
+	if err == nil || !strings.Contains(err.Error(), "journal full") || len(org.Records("Account")) != 0 {
+		t.Errorf("hook error: %v, %d records", err, len(org.Records("Account")))
+	}
+}
+
+func TestSessionExpiringMidJobIsRenewed(t *testing.T) {
+	for _, api := range []bulk.API{bulk.Bulk2, bulk.Bulk1} {
+		t.Run(api.String(), func(t *testing.T) {
+			org := fakeorg.New(t)
+			org.Set(func(o *fakeorg.Org) { o.PollsBeforeDone = 3 })
+			c := connect(t, org, soap(org), "60.0")
+			recs := accounts(20, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint(i))} })
+			req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: api}
+			got := collect(t, &req)
+			polls := 0
+			req.OnProgress = func(bulk.Progress) {
+				if polls++; polls == 2 {
+					org.ExpireSessions()
+				}
+			}
+			sum, err := c.Ingest(context.Background(), req)
+			if err != nil || sum.Succeeded != 20 || len(got.results) != 20 || org.Logins() < 2 {
+				t.Errorf("err %v, summary %+v, logins %d", err, sum, org.Logins())
+			}
+		})
+	}
+}
+
+func Test503BurstIsRetried(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	org.Set(func(o *fakeorg.Org) { o.Fail503 = 3 })
+	recs := accounts(5, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint(i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs)}
+	collect(t, &req)
+	sum, err := c.Ingest(context.Background(), req)
+	if err != nil || sum.Succeeded != 5 || len(sum.Jobs) != 1 {
+		t.Errorf("err %v summary %+v", err, sum)
+	}
+	org.Set(func(o *fakeorg.Org) { o.Fail503 = 10 })
+	_, err = c.Limits(context.Background())
+	var ae *bulk.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 503 {
+		t.Errorf("a burst longer than the retry budget: %v", err)
+	}
+}
+
+func TestInvalidBatchIsNotRetried(t *testing.T) {
+	for _, api := range []bulk.API{bulk.Bulk2, bulk.Bulk1} {
+		t.Run(api.String(), func(t *testing.T) {
+			org := fakeorg.New(t)
+			c := connect(t, org, soap(org), "60.0")
+			recs := accounts(4, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text("x"), "Bogus Field": bulk.Text("y")} })
+			req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: api}
+			got := collect(t, &req)
+			sum, err := c.Ingest(context.Background(), req)
+			var je *bulk.JobError
+			if !errors.As(err, &je) || je.Code != "InvalidBatch" || je.Message != "Field name not found : Bogus Field" {
+				t.Fatalf("err %v", err)
+			}
+			if len(sum.Jobs) != 1 || sum.Unprocessed != 4 || len(got.results) != 4 {
+				t.Errorf("summary %+v, %d results", sum, len(got.results))
+			}
+			for _, r := range got.results {
+				if !r.Unprocessed || r.Errors[0].StatusCode != "InvalidBatch" {
+					t.Errorf("result %+v", r)
+				}
+			}
+		})
+	}
+}
+
+func TestUnableToLockRowRetriedBounded(t *testing.T) {
+	for _, api := range []bulk.API{bulk.Bulk2, bulk.Bulk1, bulk.REST} {
+		t.Run(api.String(), func(t *testing.T) {
+			org := fakeorg.New(t)
+			c := connect(t, org, soap(org), "60.0")
+			org.Set(func(o *fakeorg.Org) { o.LockFailures = 3 })
+			recs := accounts(10, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint(i))} })
+			req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: api, KeyFields: []string{"Name"}}
+			got := collect(t, &req)
+			sum, err := c.Ingest(context.Background(), req)
+			if err != nil || sum.Records != 10 || sum.Succeeded != 10 || sum.LockRetried != 3 || len(got.results) != 10 || len(org.Records("Account")) != 10 {
+				t.Errorf("err %v summary %+v results %d", err, sum, len(got.results))
+			}
+			if api != bulk.REST && (len(got.jobs) != 2 || got.jobs[1].Attempt != 1) {
+				t.Errorf("jobs %+v", got.jobs)
+			}
+			// Bounded: a lock that never clears is reported.
+			org.Set(func(o *fakeorg.Org) { o.LockFailures = 1000 })
+			req = bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs[:2]), API: api, LockRetries: 2, KeyFields: []string{"Name"}}
+			got = collect(t, &req)
+			sum, err = c.Ingest(context.Background(), req)
+			if err != nil || sum.Failed != 2 || got.results[0].Errors[0].StatusCode != "UNABLE_TO_LOCK_ROW" {
+				t.Errorf("err %v summary %+v", err, sum)
+			}
+		})
+	}
+}
+
+// bulk1Org is an org the Bulk 1.0 tests run against: the fake org now;
+// localorg too once it serves Bulk 1.0 (add it to bulk1Orgs).
+type bulk1Org struct {
+	name string
+	new  func(t *testing.T) bulk.Authenticator
+}
+
+var bulk1Orgs = []bulk1Org{
+	{"fakeorg", func(t *testing.T) bulk.Authenticator {
+		org := fakeorg.New(t)
+		org.Set(func(o *fakeorg.Org) { o.PollsBeforeDone = 1 })
+		return soap(org)
+	}},
+}
+
+// accountNames reads every Account's Name (and Description) through a
+// Bulk 2.0 query, to check what 1.0 jobs did without looking inside the org.
+func accountNames(t *testing.T, c *bulk.Client) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	err := c.QueryEach(context.Background(), "SELECT Id, Name, Description, External_Id__c FROM Account", bulk.QueryOptions{}, func(r bulk.Row) error {
+		id, _ := r.Get("Id")
+		out[id] = r.Map()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestBulk1EveryOperationAndFormat(t *testing.T) {
+	for _, o := range bulk1Orgs {
+		for _, ct := range []string{"CSV", "XML", "JSON"} {
+			t.Run(o.name+"/"+ct, func(t *testing.T) {
+				c := connectAuth(t, o.new(t), "60.0")
+				ctx := context.Background()
+				ingest := func(op bulk.Operation, recs []bulk.Record) *collected {
+					req := bulk.IngestRequest{Object: "Account", Operation: op, Records: seq(recs), API: bulk.Bulk1, ContentType: ct, BatchRecords: 3, ExternalIDField: "External_Id__c", Serial: op == bulk.Delete}
+					got := collect(t, &req)
+					sum, err := c.Ingest(ctx, req)
+					if err != nil || sum.Failed != 0 || len(got.results) != len(recs) || len(got.jobs) != 1 {
+						t.Fatalf("%s: %v %+v", op, err, sum)
+					}
+					return got
+				}
+				got := ingest(bulk.Insert, accounts(7, func(i int) bulk.Record {
+					return bulk.Record{"Name": bulk.Text(fmt.Sprint("A", i)), "External_Id__c": bulk.Text(fmt.Sprint("k", i)), "Description": bulk.Text("<&>")}
+				}))
+				ids := make([]string, 7)
+				for i := range ids {
+					ids[i] = got.results[i].ID
+				}
+				stored := accountNames(t, c)
+				if len(stored) != 7 || stored[ids[6]]["Name"] != "A6" || stored[ids[6]]["Description"] != "<&>" {
+					t.Fatalf("after insert: %v", stored)
+				}
+				ingest(bulk.Update, accounts(7, func(i int) bulk.Record {
+					return bulk.Record{"Id": bulk.Text(ids[i]), "Name": bulk.Text(fmt.Sprint("B", i)), "Description": bulk.Null()}
+				}))
+				for i, id := range ids {
+					if r := accountNames(t, c)[id]; r["Name"] != fmt.Sprint("B", i) || r["Description"] != "" {
+						t.Errorf("after update: %v", r)
+					}
+				}
+				got = ingest(bulk.Upsert, accounts(4, func(i int) bulk.Record {
+					return bulk.Record{"External_Id__c": bulk.Text(fmt.Sprint("k", i*3)), "Name": bulk.Text("C")}
+				}))
+				if got.results[0].Created || !got.results[3].Created { // k0 exists, k9 does not
+					t.Errorf("upsert created flags: %+v", got.results)
+				}
+				ingest(bulk.Delete, accounts(2, func(i int) bulk.Record { return bulk.Record{"Id": bulk.Text(ids[i])} }))
+				ingest(bulk.HardDelete, accounts(2, func(i int) bulk.Record { return bulk.Record{"Id": bulk.Text(ids[i+2])} }))
+				if n := len(accountNames(t, c)); n != 4 {
+					t.Errorf("%d records left, want 4", n)
+				}
+			})
+		}
+	}
+}
+
+// The seed's workflow, one call at a time: create, add batches, refresh,
+// close, load by id, result lists, results.
+func TestBulk1SeedWorkflow(t *testing.T) {
+	for _, o := range bulk1Orgs {
+		t.Run(o.name, func(t *testing.T) {
+			c := connectAuth(t, o.new(t), "60.0")
+			ctx := context.Background()
+			// The seed article: an XML batch of sObjects, then close.
+			ins, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert, ContentType: "XML"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			xmlBatch := `<?xml version="1.0" encoding="UTF-8"?><sObjects xmlns="http://www.force.com/2009/06/asyncapi/dataload"><sObject><Name>Ada</Name></sObject><sObject><Name>Grace</Name></sObject><sObject><Name>Linus</Name></sObject></sObjects>`
+			if _, err := ins.AddBatch(ctx, []byte(xmlBatch)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ins.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			bs, err := ins.WaitBatches(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rs []bulk.BatchResult1
+			ins.IngestResults(ctx, bs[0].ID, func(r bulk.BatchResult1) error { rs = append(rs, r); return nil })
+			if len(rs) != 3 || !rs[0].Success || !rs[0].Created {
+				t.Fatalf("XML batch results %+v", rs)
+			}
+			// A query job: add the SOQL batch, refresh batch states, close.
+			job, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := job.AddBatch(ctx, []byte("select id,name from account"))
+			if err != nil || b.State != "Queued" {
+				t.Fatalf("%v %+v", err, b)
+			}
+			list, err := job.Batches(ctx)
+			if err != nil || len(list) != 1 || list[0].ID != b.ID || list[0].State == "" {
+				t.Fatalf("refresh: %v %+v", err, list)
+			}
+			if _, err := job.Close(ctx); err != nil || job.Info.State != "Closed" {
+				t.Fatalf("close: %v %s", err, job.Info.State)
+			}
+			// Load the job by id, wait, result lists and results.
+			again, err := c.OpenJob1(ctx, job.Info.ID)
+			if err != nil || again.Info.Operation != "query" || again.Info.State != "Closed" {
+				t.Fatalf("open by id: %v %+v", err, again.Info)
+			}
+			if _, err := again.WaitBatches(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			ids, err := again.ResultList(ctx, b.ID)
+			if err != nil || len(ids) == 0 || len(ids[0]) != 15 {
+				t.Fatalf("result list %v %v", ids, err)
+			}
+			var names []string
+			for _, id := range ids {
+				rc, err := again.Result(ctx, b.ID, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cr := bulk.NewCSVReader(rc)
+				for cr.Next() {
+					n, _ := cr.Row().Get("name")
+					names = append(names, n)
+				}
+				cr.Close()
+			}
+			slices.Sort(names)
+			if !slices.Equal(names, []string{"Ada", "Grace", "Linus"}) {
+				t.Errorf("names %v", names)
+			}
+			// Abort, and a closed job refuses batches with Salesforce's message.
+			if _, err := ins.Abort(ctx); bulk.ErrorCode(err) != "InvalidJobState" {
+				t.Errorf("abort a closed job: %v", err)
+			}
+			if _, err := ins.AddBatch(ctx, []byte(xmlBatch)); bulk.ErrorCode(err) != "InvalidJobState" {
+				t.Errorf("batch on a closed job: %v", err)
+			}
+			// CSV and JSON batches too.
+			for _, tc := range []struct{ ct, body string }{{"CSV", "Name\nCsv One\n\"Csv, Two\"\n"}, {"JSON", `[{"Name":"Json One"},{"Name":"Json Two"}]`}} {
+				j, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert, ContentType: tc.ct})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := j.AddBatch(ctx, []byte(tc.body)); err != nil {
+					t.Fatalf("%s batch: %v", tc.ct, err)
+				}
+				j.Close(ctx)
+				bs, _ := j.WaitBatches(ctx, nil)
+				n := 0
+				j.IngestResults(ctx, bs[0].ID, func(r bulk.BatchResult1) error {
+					if r.Success {
+						n++
+					}
+					return nil
+				})
+				if n != 2 {
+					t.Errorf("%s batch: %d successes", tc.ct, n)
+				}
+			}
+		})
+	}
+}
+
+func TestQueryEveryAPI(t *testing.T) {
+	org := fakeorg.New(t)
+	for i := 0; i < 25; i++ {
+		org.AddRecords("Account", map[string]string{"Name": fmt.Sprintf("A%02d", i), "AnnualRevenue": strconv.Itoa(i * 1000)})
+	}
+	c := connect(t, org, soap(org), "60.0")
+	for _, opt := range []bulk.QueryOptions{
+		{API: bulk.Bulk2, MaxRecords: 4},
+		{API: bulk.Bulk2, All: true},
+		{API: bulk.Bulk1},
+		{API: bulk.Bulk1, PKChunking: "chunkSize=10"},
+		{API: bulk.REST},
+	} {
+		var names []string
+		var jobs []bulk.JobRef
+		opt.OnJob = func(j bulk.JobRef) { jobs = append(jobs, j) }
+		err := c.QueryEach(context.Background(), "SELECT Id, Name, AnnualRevenue FROM Account", opt, func(r bulk.Row) error {
+			n, _ := r.Get("name")
+			names = append(names, n)
+			if got := r.Header.Names(); !slices.Equal(got, []string{"Id", "Name", "AnnualRevenue"}) {
+				return fmt.Errorf("header %v", got)
+			}
+			return nil
+		})
+		slices.Sort(names)
+		if err != nil || len(names) != 25 || names[0] != "A00" || names[24] != "A24" {
+			t.Errorf("%+v: %v, %d rows", opt, err, len(names))
+		}
+		if opt.API != bulk.REST && len(jobs) != 1 {
+			t.Errorf("%+v: jobs %v", opt, jobs)
+		}
+	}
+	// Two pages of 4 and a locator that ends in "null".
+	var pages int
+	for _, r := range org.Requests() {
+		if strings.HasSuffix(r.URL.Path, "/results") && r.URL.Query().Get("maxRecords") == "4" {
+			pages++
+		}
+	}
+	if pages != 7 {
+		t.Errorf("%d result pages for 25 rows of 4", pages)
+	}
+}
+
+func TestCollections(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	ctx := context.Background()
+	recs := accounts(450, func(i int) bulk.Record {
+		n := fmt.Sprint("R", i)
+		if i == 7 {
+			n = "BAD"
+		}
+		return bulk.Record{"Name": bulk.Text(n), "NumberOfEmployees": bulk.Int(int64(i))}
+	})
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: bulk.REST}
+	got := collect(t, &req)
+	sum, err := c.Ingest(ctx, req)
+	if err != nil || sum.Succeeded != 449 || sum.Failed != 1 || got.results[7].Errors[0].StatusCode != "FIELD_CUSTOM_VALIDATION_EXCEPTION" {
+		t.Fatalf("%v %+v %+v", err, sum, got.results[7])
+	}
+	var calls int
+	for _, r := range org.Requests() {
+		if strings.HasSuffix(r.URL.Path, "/composite/sobjects") {
+			calls++
+		}
+	}
+	if calls != 3 {
+		t.Errorf("%d calls for 450 records, want 3 of ≤ 200", calls)
+	}
+	var del []bulk.Record
+	for i := 0; i < 5; i++ {
+		del = append(del, bulk.Record{"Id": bulk.Text(got.results[i].ID)})
+	}
+	req = bulk.IngestRequest{Object: "Account", Operation: bulk.Delete, Records: seq(del), API: bulk.REST}
+	collect(t, &req)
+	if sum, err := c.Ingest(ctx, req); err != nil || sum.Succeeded != 5 || len(org.Records("Account")) != 444 {
+		t.Errorf("delete: %v %+v", err, sum)
+	}
+}
+
+func TestResume(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	ctx := context.Background()
+	// A 2.0 job journaled, uploaded and completed while "sfsync was down".
+	j, err := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Account", Operation: bulk.Insert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UploadJobData2(ctx, j.ID, func() (io.Reader, error) { return strings.NewReader("Name\nX\nBAD\n"), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetJobState2(ctx, false, j.ID, "UploadComplete"); err != nil {
+		t.Fatal(err)
+	}
+	c2 := connect(t, org, soap(org), "")
+	var rows []string
+	sum, err := c2.Resume(ctx, bulk.ResumeRequest{API: bulk.Bulk2, JobID: j.ID, Version: j.Version(), OnResult: func(r bulk.Result) error {
+		n, _ := r.Row.Get("Name")
+		rows = append(rows, fmt.Sprintf("%s %v", n, r.Success))
+		return nil
+	}})
+	slices.Sort(rows)
+	if err != nil || !slices.Equal(rows, []string{"BAD false", "X true"}) || sum.Succeeded != 1 {
+		t.Errorf("resume 2.0: %v %v %+v", err, rows, sum)
+	}
+	// A job journaled but never uploaded is aborted.
+	open, _ := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Account", Operation: bulk.Insert})
+	if _, err := c2.Resume(ctx, bulk.ResumeRequest{API: bulk.Bulk2, JobID: open.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := c.JobInfo2(ctx, false, open.ID); info.State != "Aborted" {
+		t.Errorf("open job left %s", info.State)
+	}
+	// A 1.0 job left open with one batch: closed, waited for, rows zipped.
+	job, _ := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert})
+	job.AddBatch(ctx, []byte("Name\nP\nQ\n"))
+	rows = nil
+	_, err = c2.Resume(ctx, bulk.ResumeRequest{API: bulk.Bulk1, JobID: job.Info.ID, Version: "60.0", OnResult: func(r bulk.Result) error {
+		n, _ := r.Row.Get("Name")
+		rows = append(rows, fmt.Sprintf("%s %v %d", n, r.Success, len(r.ID)))
+		return nil
+	}})
+	if err != nil || !slices.Equal(rows, []string{"P true 18", "Q true 18"}) {
+		t.Errorf("resume 1.0: %v %v", err, rows)
+	}
+}
+
+func TestDescribeCachedAndErrors(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if d, err := c.Describe(ctx, "Account"); err != nil || d.Name != "Account" {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	for _, r := range org.Requests() {
+		if strings.HasSuffix(r.URL.Path, "/describe") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d describe calls, want 1 (cached)", n)
+	}
+	_, err := c.Describe(ctx, "Nope__c")
+	if bulk.ErrorCode(err) != "NOT_FOUND" || !strings.Contains(err.Error(), "describe Nope__c") {
+		t.Errorf("unknown object: %v", err)
+	}
+	if g, err := c.DescribeGlobal(ctx); err != nil || len(g.SObjects) == 0 {
+		t.Errorf("global: %v", err)
+	}
+	if jobs, err := c.ListJobs2(ctx, false); err != nil || jobs == nil && err != nil {
+		t.Errorf("list: %v", err)
+	}
+}
+
+func TestGzipResponsesAndUploads(t *testing.T) {
+	org := fakeorg.New(t)
+	r, p := fast()
+	c, err := bulk.New(context.Background(), bulk.Config{Auth: soap(org), APIVersion: "60.0", Retry: r, Poll: p, CompressUploads: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := accounts(3, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint(i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs)}
+	collect(t, &req)
+	if sum, err := c.Ingest(context.Background(), req); err != nil || sum.Succeeded != 3 {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	var gz bool
+	for _, r := range org.Requests() {
+		if strings.HasSuffix(r.URL.Path, "/batches") && r.Header.Get("Content-Encoding") == "gzip" {
+			gz = true
+		}
+	}
+	if !gz {
+		t.Error("upload not gzipped")
+	}
+}
+
+func TestGzipResponses(t *testing.T) {
+	org := fakeorg.New(t)
+	org.Set(func(o *fakeorg.Org) { o.GzipResponses = true })
+	c := connect(t, org, soap(org), "60.0")
+	recs := accounts(30, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("Z", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs)}
+	collect(t, &req)
+	if sum, err := c.Ingest(context.Background(), req); err != nil || sum.Succeeded != 30 {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	n := 0
+	if err := c.QueryEach(context.Background(), "SELECT Id, Name FROM Account", bulk.QueryOptions{}, func(bulk.Row) error { n++; return nil }); err != nil || n != 30 {
+		t.Errorf("query over gzip: %v, %d rows", err, n)
+	}
+	if d, err := c.Describe(context.Background(), "Account"); err != nil || len(d.Fields) == 0 {
+		t.Errorf("describe over gzip: %v", err)
+	}
+}
+
+// Calls that could duplicate work are not repeated after an answer that
+// Salesforce may have acted on; calls that cannot, are.
+func TestRetryOnlyWhereSafe(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	ctx := context.Background()
+	count := func(method, suffix string) int {
+		n := 0
+		for _, r := range org.Requests() {
+			if r.Method == method && strings.HasSuffix(r.URL.Path, suffix) {
+				n++
+			}
+		}
+		return n
+	}
+	// A GET after a 500 and after a reset connection: retried.
+	org.Set(func(o *fakeorg.Org) { o.Fail500 = 1; o.ResetConnections = 1 })
+	if _, err := c.Limits(ctx); err != nil || count("GET", "/limits/") != 3 {
+		t.Errorf("limits: %v after %d calls", err, count("GET", "/limits/"))
+	}
+	// Creating an ingest job after a 500 or a reset: not retried.
+	org.Set(func(o *fakeorg.Org) { o.Fail500 = 1 })
+	if _, err := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Account", Operation: bulk.Insert}); bulk.ErrorCode(err) != "UNKNOWN_EXCEPTION" || count("POST", "/jobs/ingest/") != 1 {
+		t.Errorf("create after 500: %v, %d calls", err, count("POST", "/jobs/ingest/"))
+	}
+	org.Set(func(o *fakeorg.Org) { o.ResetConnections = 1 })
+	if _, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert}); err == nil || count("POST", "/job") != 1 {
+		t.Errorf("1.0 create after a reset: %v, %d calls", err, count("POST", "/job"))
+	}
+	// ... but after a 503 (rejected before any work) it is.
+	org.Set(func(o *fakeorg.Org) { o.Fail503 = 2 })
+	if _, err := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Account", Operation: bulk.Insert}); err != nil || count("POST", "/jobs/ingest/") != 4 {
+		t.Errorf("create after 503s: %v, %d calls", err, count("POST", "/jobs/ingest/"))
+	}
+	// Closing a job whose first close got through: InvalidJobState is
+	// checked against the job's state and accepted.
+	j, _ := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert})
+	if _, err := j.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := j.Close(ctx); err != nil || info.State != "Closed" {
+		t.Errorf("second close: %v %s", err, info.State)
+	}
+}
+
+func TestSubmitStopFinishesWhatWasSent(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	submit, stop := context.WithCancel(context.Background())
+	defer stop()
+	recs := accounts(100, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprintf("Account number %03d", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Name"}, UploadBytes: 1000, Submit: submit}
+	got := collect(t, &req)
+	req.OnJob = func(ctx context.Context, j bulk.JobRef) error { stop(); return nil } // the first Ctrl-C, right after the first job
+	sum, err := c.Ingest(context.Background(), req)
+	if !errors.Is(err, bulk.ErrSubmitStopped) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	// The first job (52 records) was finished and reported; nothing else sent.
+	if len(sum.Jobs) != 1 || sum.Records != 52 || sum.Succeeded != 52 || len(got.results) != 52 || len(org.Records("Account")) != 52 {
+		t.Errorf("summary %+v, %d results", sum, len(got.results))
+	}
+}
+
+func TestCancelAbortsJobsInFlight(t *testing.T) {
+	for _, api := range []bulk.API{bulk.Bulk2, bulk.Bulk1} {
+		t.Run(api.String(), func(t *testing.T) {
+			org := fakeorg.New(t)
+			org.Set(func(o *fakeorg.Org) { o.PollsBeforeDone = 1000 })
+			c := connect(t, org, soap(org), "60.0")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			recs := accounts(5, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint(i))} })
+			req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: api}
+			got := collect(t, &req)
+			req.OnProgress = func(bulk.Progress) { cancel() } // the second Ctrl-C while waiting
+			_, err := c.Ingest(ctx, req)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err %v", err)
+			}
+			// State changes: UploadComplete (2.0) or Closed (1.0), then Aborted.
+			changes := 0
+			for _, r := range org.Requests() {
+				if r.Method == "PATCH" && strings.HasSuffix(r.URL.Path, "/jobs/ingest/"+got.jobs[0].ID) || r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/job/"+got.jobs[0].ID) {
+					changes++
+				}
+			}
+			if changes != 2 {
+				t.Errorf("%d state changes: job in flight not aborted", changes)
+			}
+		})
+	}
+}
+
+func TestRowsAll(t *testing.T) {
+	org := fakeorg.New(t)
+	org.AddRecords("Account", map[string]string{"Name": "A"}, map[string]string{"Name": "B"}, map[string]string{"Name": "C"})
+	c := connect(t, org, soap(org), "60.0")
+	var names []string
+	for row, err := range c.Query(context.Background(), "SELECT Name FROM Account", bulk.QueryOptions{}).All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := row.Get("Name")
+		names = append(names, n)
+		if len(names) == 2 {
+			break
+		}
+	}
+	if len(names) != 2 {
+		t.Errorf("names %v", names)
+	}
+	for _, err := range c.Query(context.Background(), "SELECT Name FROM", bulk.QueryOptions{}).All() {
+		if bulk.ErrorCode(err) != "MALFORMED_QUERY" {
+			t.Errorf("bad query: %v", err)
+		}
+	}
+}
+
+// A result body that breaks mid-way is fetched again and resumed after the
+// rows already read: no row lost, none repeated.
+func TestBrokenBodiesResume(t *testing.T) {
+	org := fakeorg.New(t)
+	for i := 0; i < 40; i++ {
+		org.AddRecords("Account", map[string]string{"Name": fmt.Sprintf("A%02d", i)})
+	}
+	c := connect(t, org, soap(org), "60.0")
+	for _, opt := range []bulk.QueryOptions{{API: bulk.Bulk2, MaxRecords: 15}, {API: bulk.Bulk1}} {
+		org.Set(func(o *fakeorg.Org) { o.BreakBodies = 2 })
+		seen := map[string]int{}
+		err := c.QueryEach(context.Background(), "SELECT Id, Name FROM Account", opt, func(r bulk.Row) error {
+			n, _ := r.Get("Name")
+			seen[n]++
+			return nil
+		})
+		if err != nil || len(seen) != 40 {
+			t.Errorf("%v: %v, %d distinct rows", opt.API, err, len(seen))
+		}
+		for n, k := range seen {
+			if k != 1 {
+				t.Errorf("%v: %s read %d times", opt.API, n, k)
+			}
+		}
+		if opt.API == bulk.Bulk2 {
+			pages := 0
+			for _, r := range org.Requests() {
+				if strings.HasSuffix(r.URL.Path, "/results") {
+					pages++
+				}
+			}
+			if pages != 3+2 { // three pages, two of them fetched twice
+				t.Errorf("%d page fetches, want 5", pages)
+			}
+		}
+	}
+	org.Set(func(o *fakeorg.Org) { o.BreakBodies = 1; o.Shuffle = true })
+	recs := accounts(20, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("N", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Name"}}
+	got := collect(t, &req)
+	if sum, err := c.Ingest(context.Background(), req); err != nil || sum.Succeeded != 20 || len(got.results) != 20 {
+		t.Errorf("ingest results over a broken body: %v %+v", err, sum)
+	}
+}
+
+// Records that share a key (here: the key column is missing from some) are
+// told apart by their whole rows.
+func TestDuplicateKeysMatchedByWholeRow(t *testing.T) {
+	org := fakeorg.New(t)
+	org.Set(func(o *fakeorg.Org) { o.Shuffle = true })
+	c := connect(t, org, soap(org), "60.0")
+	recs := accounts(30, func(i int) bulk.Record {
+		name := fmt.Sprint("D", i)
+		if i%5 == 0 {
+			name = "BAD"
+		}
+		return bulk.Record{"Name": bulk.Text(name), "Key__c": bulk.Text(fmt.Sprint(i % 2))} // keys collide
+	})
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Key__c"}}
+	got := collect(t, &req)
+	if _, err := c.Ingest(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, r := range org.Records("Account") {
+		names[r["Id"]] = r["Name"]
+	}
+	for i := 0; i < 30; i++ {
+		r := got.results[i]
+		if i%5 == 0 {
+			if r.Success {
+				t.Errorf("record %d (BAD) reported a success", i)
+			}
+			continue
+		}
+		if !r.Success || names[r.ID] != fmt.Sprint("D", i) {
+			t.Errorf("record %d mapped to %s (%s)", i, r.ID, names[r.ID])
+		}
+	}
+}
+
+func TestOrgIDIs18Characters(t *testing.T) {
+	org := fakeorg.New(t)
+	for _, auth := range []bulk.Authenticator{soap(org), bulk.AccessToken{InstanceURL: org.URL(), Token: org.Token()}, bulk.ClientCredentials{LoginURL: org.URL(), ClientID: fakeorg.ClientID, ClientSecret: fakeorg.ClientSecret}} {
+		c := connect(t, org, auth, "60.0")
+		if c.OrgID() != fakeorg.OrgID {
+			t.Errorf("%s: org id %q, want %q", auth, c.OrgID(), fakeorg.OrgID)
+		}
+	}
+}
+
+// A Bulk 1.0 batch failed on row locks is resubmitted like record lock
+// failures; once retries run out, its records and the batch error surface.
+func TestTooManyLockFailureBatchRetried(t *testing.T) {
+	org := fakeorg.New(t)
+	c := connect(t, org, soap(org), "60.0")
+	org.Set(func(o *fakeorg.Org) { o.LockBatches = 1 })
+	recs := accounts(6, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("L", i))} })
+	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: bulk.Bulk1, BatchRecords: 3}
+	got := collect(t, &req)
+	sum, err := c.Ingest(context.Background(), req)
+	if err != nil || sum.Succeeded != 6 || sum.LockRetried != 3 || len(got.results) != 6 || len(org.Records("Account")) != 6 {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	org.Set(func(o *fakeorg.Org) { o.LockBatches = 100 })
+	req = bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs[:2]), API: bulk.Bulk1, LockRetries: 1}
+	got = collect(t, &req)
+	sum, err = c.Ingest(context.Background(), req)
+	var je *bulk.JobError
+	if !errors.As(err, &je) || je.Code != "TooManyLockFailure" || sum.Unprocessed != 2 || !got.results[1].Unprocessed {
+		t.Errorf("%v %+v", err, sum)
+	}
+}
+
+// A write that fails part-way still reports the records of the jobs it had
+// already submitted.
+func TestFailureReportsJobsAlreadySubmitted(t *testing.T) {
+	for _, api := range []bulk.API{bulk.Bulk2, bulk.Bulk1} {
+		t.Run(api.String(), func(t *testing.T) {
+			org := fakeorg.New(t)
+			c := connect(t, org, soap(org), "60.0")
+			recs := accounts(100, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprintf("Account number %03d", i))} })
+			req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Name"}, API: api, UploadBytes: 1000, BatchRecords: 52}
+			got := collect(t, &req)
+			jobs := 0
+			req.OnJob = func(ctx context.Context, j bulk.JobRef) error {
+				if jobs++; jobs == 2 {
+					return errors.New("journal full")
+				}
+				return nil
+			}
+			if api == bulk.Bulk1 {
+				// One 1.0 job: make the second batch fail to be added instead.
+				req.OnJob = nil
+				req.Records = func(yield func(bulk.Record) bool) {
+					for i, r := range recs {
+						if i == 60 {
+							org.Set(func(o *fakeorg.Org) { o.Fail500 = 1 })
+						}
+						if !yield(r) {
+							return
+						}
+					}
+				}
+			}
+			sum, err := c.Ingest(context.Background(), req)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if sum.Succeeded != 52 || len(got.results) != 52 {
+				t.Errorf("%v: summary %+v, %d results", err, sum, len(got.results))
+			}
+		})
+	}
+}

@@ -1,0 +1,65 @@
+package bulk_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/bulk/fakeorg"
+)
+
+// fakeSF writes a stand-in for the sf CLI that answers like the real one.
+func fakeSF(t *testing.T, org *fakeorg.Org, redacted, hasShowToken bool) string {
+	token := org.Token()
+	display := token
+	if redacted {
+		display = "[REDACTED] Use 'sf org auth show-access-token' to view"
+	}
+	show := fmt.Sprintf(`{"status":0,"result":{"accessToken":%q},"warnings":[]}`, token)
+	if !hasShowToken {
+		show = `{"status":1,"name":"CommandNotFound","message":"auth show-access-token is not a sf command."}`
+	}
+	script := fmt.Sprintf(`#!/bin/sh
+case "$*" in
+  *"--target-org nope"*) echo '{"status":1,"name":"NamedOrgNotFoundError","message":"No authorization information found for nope."}'; exit 1;;
+  "org display"*) echo '{"status":0,"result":{"id":"00D000000000001EAA","apiVersion":"60.0","accessToken":%q,"instanceUrl":%q,"username":"u@example.com"}}';;
+  "org auth show-access-token"*) echo '%s';;
+esac
+`, display, org.URL(), show)
+	p := filepath.Join(t.TempDir(), "sf")
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSFCLI(t *testing.T) {
+	org := fakeorg.New(t)
+	for _, tc := range []struct{ redacted, show bool }{{true, true}, {false, false}, {false, true}} {
+		sf := fakeSF(t, org, tc.redacted, tc.show)
+		c := connect(t, org, bulk.SFCLI{TargetOrg: "dev", Command: sf}, "60.0")
+		if _, err := c.Limits(context.Background()); err != nil {
+			t.Errorf("%+v: %v", tc, err)
+		}
+		if c.Session().OrgID != "00D000000000001EAA" {
+			t.Errorf("org id %q", c.Session().OrgID)
+		}
+	}
+	sf := fakeSF(t, org, true, false)
+	_, err := bulk.New(context.Background(), bulk.Config{Auth: bulk.SFCLI{TargetOrg: "dev", Command: sf}})
+	if err == nil || !strings.Contains(err.Error(), "show-access-token") {
+		t.Errorf("redacted without show-access-token: %v", err)
+	}
+	_, err = bulk.New(context.Background(), bulk.Config{Auth: bulk.SFCLI{TargetOrg: "nope", Command: sf}})
+	if bulk.ErrorCode(err) != "NamedOrgNotFoundError" {
+		t.Errorf("unknown org: %v", err)
+	}
+	_, err = bulk.New(context.Background(), bulk.Config{Auth: bulk.SFCLI{Command: filepath.Join(t.TempDir(), "missing-sf")}})
+	if err == nil || !strings.Contains(err.Error(), "Salesforce CLI installed") {
+		t.Errorf("missing CLI: %v", err)
+	}
+}

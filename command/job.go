@@ -1,0 +1,626 @@
+package command
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/sfsync/sfsync/bulk"
+)
+
+// orgEnvHelp documents how the job commands find the org; README repeats it.
+const orgEnvHelp = `The org comes from flags or, for secrets, only from the environment:
+  -instance-url URL    SFSYNC_INSTANCE_URL    the org's base URL (with an access token)
+  (secret)             SFSYNC_ACCESS_TOKEN    a session id / OAuth access token
+  -sf-org ALIAS        SFSYNC_SF_ORG          reuse a Salesforce CLI login (sf org login web -a ALIAS)
+  -login-url URL       SFSYNC_LOGIN_URL       where to log in (default https://login.salesforce.com)
+  -username NAME       SFSYNC_USERNAME        for SOAP, password and JWT logins
+  (secret)             SFSYNC_PASSWORD        password (SOAP or OAuth username-password flow)
+  (secret)             SFSYNC_SECURITY_TOKEN  appended to the password
+  -client-id ID        SFSYNC_CLIENT_ID       connected app consumer key (OAuth flows)
+  (secret)             SFSYNC_CLIENT_SECRET   connected app secret
+  (secret)             SFSYNC_REFRESH_TOKEN   OAuth refresh token
+  -jwt-key-file FILE   SFSYNC_JWT_KEY_FILE    private key for the JWT bearer flow
+  -api-version V       SFSYNC_API_VERSION     highest API version to use (default ` + bulk.MaxAPIVersion + `)
+Settings come from flags first, then the working directory's org block
+(whose secrets are read from the variable or file it names), then the
+environment. The org block's auth picks the method; otherwise the first
+that applies wins: access token; sf CLI login; JWT (key file, client id, username);
+refresh token; username + password with a client id (OAuth) or without (SOAP,
+API < 65.0); client id + secret alone (client credentials).`
+
+func init() {
+	register(&Command{
+		Name:     "job",
+		Synopsis: "Inspect and abort Bulk API jobs (list, show, abort)",
+		Usage: `Usage: sfsync job list|show|abort ...
+
+  sfsync job list [-query] [-json]            Bulk API jobs of the org (1.0 jobs appear as Classic)
+  sfsync job show [-api 2.0|1.0] [-results DIR] [-json] JOBID
+                                              a job's state, counts and batches; -results writes its result files
+  sfsync job abort [-api 2.0|1.0] JOBID       abort a job (records already processed stay)
+
+` + orgEnvHelp,
+		Run: func(ctx context.Context, env *Env, args []string) int {
+			if len(args) == 0 {
+				env.Errorf("job: want list, show or abort\n\nRun 'sfsync job -help' for usage.")
+				return ExitError
+			}
+			env.Errorf("job: unknown subcommand %q (want list, show or abort)", args[0])
+			return ExitError
+		},
+	})
+	for _, sub := range []string{"list", "show", "abort"} {
+		sub := sub
+		register(&Command{
+			Name:     "job " + sub,
+			Synopsis: map[string]string{"list": "List Bulk API jobs", "show": "Show a Bulk API job and write its results", "abort": "Abort a Bulk API job"}[sub],
+			Hidden:   true,
+			Usage:    "Usage: sfsync job " + sub + " ...\n\nSee 'sfsync job -help'.\n\n" + orgEnvHelp,
+			Run: func(ctx context.Context, env *Env, args []string) int {
+				opts, err := parseJobArgs(sub, args, env.Getenv)
+				if err != nil {
+					env.Errorf("job %s: %v", sub, err)
+					return ExitError
+				}
+				return runJob(ctx, env, opts)
+			},
+		})
+	}
+}
+
+// jobOptions is the parsed command line of a job subcommand.
+type jobOptions struct {
+	sub        string // list, show, abort
+	jobID      string
+	api        bulk.API // 0: find out
+	query      bool     // list: query jobs instead of ingest jobs
+	resultsDir string
+	json       bool
+	flags      orgOptions // org settings given as flags
+	env        orgOptions // org settings from SFSYNC_* variables
+}
+
+// orgOptions says how to reach the org. Secrets never come from flags.
+type orgOptions struct {
+	method                            string // hcl's auth names: sf, password, jwt, client_credentials, access_token; "" = choose
+	instanceURL, accessToken          string
+	loginURL, username                string
+	password, securityToken           string
+	clientID, clientSecret            string
+	refreshToken, jwtKeyFile, version string
+	sfOrg                             string
+	local                             string // the embedded local org's directory (org.local)
+}
+
+// parseJobArgs parses a job subcommand's arguments. It does no I/O; getenv
+// supplies the environment.
+func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOptions, error) {
+	o := jobOptions{sub: sub, env: orgFromEnv(getenv)}
+	fs := flag.NewFlagSet("job "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var api string
+	f := &o.flags
+	fs.StringVar(&f.instanceURL, "instance-url", "", "")
+	fs.StringVar(&f.sfOrg, "sf-org", "", "")
+	fs.StringVar(&f.loginURL, "login-url", "", "")
+	fs.StringVar(&f.username, "username", "", "")
+	fs.StringVar(&f.clientID, "client-id", "", "")
+	fs.StringVar(&f.jwtKeyFile, "jwt-key-file", "", "")
+	fs.StringVar(&f.version, "api-version", "", "")
+	fs.BoolVar(&o.json, "json", false, "")
+	switch sub {
+	case "list":
+		fs.BoolVar(&o.query, "query", false, "")
+	case "show":
+		fs.StringVar(&api, "api", "", "")
+		fs.StringVar(&o.resultsDir, "results", "", "")
+	case "abort":
+		fs.StringVar(&api, "api", "", "")
+	}
+	rest, err := parseFlags(fs, args) // flags may follow the job id
+	if err != nil {
+		return o, err
+	}
+	if api != "" {
+		a, err := bulk.ParseAPI(api)
+		if err != nil || a == bulk.REST {
+			return o, fmt.Errorf("-api %q: want 2.0 or 1.0", api)
+		}
+		o.api = a
+	}
+	switch sub {
+	case "list":
+		if len(rest) > 0 {
+			return o, fmt.Errorf("unexpected argument %q", rest[0])
+		}
+	default:
+		if len(rest) != 1 {
+			return o, errors.New("want exactly one job id")
+		}
+		o.jobID = rest[0]
+		if !strings.HasPrefix(o.jobID, "750") || len(o.jobID) != 15 && len(o.jobID) != 18 {
+			return o, fmt.Errorf("%q is not a job id (750…, 15 or 18 characters)", o.jobID)
+		}
+	}
+	return o, nil
+}
+
+// orgFromEnv reads the SFSYNC_* variables.
+func orgFromEnv(getenv func(string) string) orgOptions {
+	return orgOptions{
+		instanceURL:   getenv("SFSYNC_INSTANCE_URL"),
+		accessToken:   getenv("SFSYNC_ACCESS_TOKEN"),
+		sfOrg:         getenv("SFSYNC_SF_ORG"),
+		loginURL:      getenv("SFSYNC_LOGIN_URL"),
+		username:      getenv("SFSYNC_USERNAME"),
+		password:      getenv("SFSYNC_PASSWORD"),
+		securityToken: getenv("SFSYNC_SECURITY_TOKEN"),
+		clientID:      getenv("SFSYNC_CLIENT_ID"),
+		clientSecret:  getenv("SFSYNC_CLIENT_SECRET"),
+		refreshToken:  getenv("SFSYNC_REFRESH_TOKEN"),
+		jwtKeyFile:    getenv("SFSYNC_JWT_KEY_FILE"),
+		version:       getenv("SFSYNC_API_VERSION"),
+	}
+}
+
+// mergeOrg takes each setting from the first source that has it: flags,
+// then the configuration's org block, then the environment.
+func mergeOrg(sources ...orgOptions) orgOptions {
+	var m orgOptions
+	pick := func(dst *string, get func(orgOptions) string) {
+		for _, s := range sources {
+			if v := get(s); v != "" {
+				*dst = v
+				return
+			}
+		}
+	}
+	pick(&m.method, func(o orgOptions) string { return o.method })
+	pick(&m.instanceURL, func(o orgOptions) string { return o.instanceURL })
+	pick(&m.accessToken, func(o orgOptions) string { return o.accessToken })
+	pick(&m.loginURL, func(o orgOptions) string { return o.loginURL })
+	pick(&m.username, func(o orgOptions) string { return o.username })
+	pick(&m.password, func(o orgOptions) string { return o.password })
+	pick(&m.securityToken, func(o orgOptions) string { return o.securityToken })
+	pick(&m.clientID, func(o orgOptions) string { return o.clientID })
+	pick(&m.clientSecret, func(o orgOptions) string { return o.clientSecret })
+	pick(&m.refreshToken, func(o orgOptions) string { return o.refreshToken })
+	pick(&m.jwtKeyFile, func(o orgOptions) string { return o.jwtKeyFile })
+	pick(&m.version, func(o orgOptions) string { return o.version })
+	pick(&m.sfOrg, func(o orgOptions) string { return o.sfOrg })
+	pick(&m.local, func(o orgOptions) string { return o.local })
+	return m
+}
+
+// authenticator picks the login method: the one the org block names, or
+// the first whose settings are present.
+func (o orgOptions) authenticator() (bulk.Authenticator, error) {
+	method := o.method
+	if method == "" {
+		switch {
+		case o.accessToken != "":
+			method = "access_token"
+		case o.sfOrg != "":
+			method = "sf"
+		case o.local != "":
+			method = "local"
+		case o.jwtKeyFile != "":
+			method = "jwt"
+		case o.refreshToken != "":
+			method = "refresh_token"
+		case o.username != "" && o.password != "" && o.clientID != "":
+			method = "oauth_password"
+		case o.username != "" && o.password != "":
+			method = "password"
+		case o.clientID != "" && o.clientSecret != "":
+			method = "client_credentials"
+		case o.instanceURL != "":
+			return nil, fmt.Errorf("no access token for %s: set SFSYNC_ACCESS_TOKEN, or the variable or file the org block's access_token_env / access_token_file names", o.instanceURL)
+		default:
+			return nil, errors.New("no org: set SFSYNC_INSTANCE_URL and SFSYNC_ACCESS_TOKEN, a login, or an org block (see 'sfsync job -help')")
+		}
+	}
+	switch method {
+	case "access_token":
+		if o.instanceURL == "" || o.accessToken == "" {
+			return nil, errors.New("an access token needs both SFSYNC_ACCESS_TOKEN and -instance-url (or SFSYNC_INSTANCE_URL)")
+		}
+		return bulk.AccessToken{InstanceURL: o.instanceURL, Token: o.accessToken}, nil
+	case "sf":
+		return bulk.SFCLI{TargetOrg: o.sfOrg}, nil
+	case "local":
+		return nil, fmt.Errorf("org.local (%s) is opened by the command itself, not through a login", o.local)
+	case "jwt":
+		if o.clientID == "" || o.username == "" || o.jwtKeyFile == "" {
+			return nil, errors.New("the JWT bearer flow needs a client id, a username and a key file")
+		}
+		return bulk.JWTBearer{LoginURL: o.loginURL, ClientID: o.clientID, Username: o.username, KeyFile: o.jwtKeyFile}, nil
+	case "refresh_token":
+		if o.clientID == "" {
+			return nil, errors.New("SFSYNC_REFRESH_TOKEN needs -client-id or SFSYNC_CLIENT_ID")
+		}
+		return &bulk.RefreshTokenFlow{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret, RefreshToken: o.refreshToken}, nil
+	case "oauth_password":
+		return bulk.PasswordFlow{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
+	case "password":
+		if o.username == "" || o.password == "" {
+			return nil, errors.New("the password login needs a username and SFSYNC_PASSWORD")
+		}
+		return bulk.SOAPLogin{LoginURL: o.loginURL, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
+	case "client_credentials":
+		if o.clientID == "" || o.clientSecret == "" {
+			return nil, errors.New("the client credentials flow needs a client id and SFSYNC_CLIENT_SECRET")
+		}
+		return bulk.ClientCredentials{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret}, nil
+	}
+	return nil, fmt.Errorf("unknown auth method %q", method)
+}
+
+func runJob(ctx context.Context, env *Env, o jobOptions) int {
+	cfgOrg, err := configOrg(env)
+	if err != nil {
+		env.Errorf("job %s: %v", o.sub, err)
+		return ExitError
+	}
+	org := mergeOrg(o.flags, cfgOrg, o.env)
+	var auth bulk.Authenticator
+	if org.local != "" && (org.method == "" || org.method == "local") && o.flags.instanceURL == "" && o.flags.sfOrg == "" {
+		// The embedded local org: run it here (or join the process that
+		// holds it) and log in with its connection.
+		inst, err := openLocalorg(ctx, env, org.local)
+		if err != nil {
+			env.Errorf("job %s: %v", o.sub, err)
+			return ExitError
+		}
+		defer inst.Close()
+		conn := inst.Connection()
+		auth = &bulk.RefreshTokenFlow{LoginURL: conn.LoginURL, ClientID: conn.ClientID, ClientSecret: conn.ClientSecret, RefreshToken: conn.RefreshToken}
+	} else if auth, err = org.authenticator(); err != nil {
+		env.Errorf("job %s: %v", o.sub, err)
+		return ExitError
+	}
+	c, err := bulk.New(ctx, bulk.Config{Auth: auth, APIVersion: org.version, Logger: env.Log})
+	if err != nil {
+		env.Errorf("%v", err)
+		return ExitError
+	}
+	switch o.sub {
+	case "list":
+		err = jobList(ctx, env, c, o)
+	case "show":
+		err = jobShow(ctx, env, c, o)
+	case "abort":
+		err = jobAbort(ctx, env, c, o)
+	}
+	if err != nil {
+		env.Errorf("job %s: %v", o.sub, err)
+		return ExitError
+	}
+	return ExitOK
+}
+
+func jobList(ctx context.Context, env *Env, c *bulk.Client, o jobOptions) error {
+	jobs, err := c.ListJobs2(ctx, o.query)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return writeJSONOut(env.Stdout, jobs)
+	}
+	if len(jobs) == 0 {
+		fmt.Fprintln(env.Stdout, "No jobs.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tAPI\tOPERATION\tOBJECT\tSTATE\tCREATED")
+	for _, j := range jobs {
+		api := "2.0"
+		if j.JobType == "Classic" {
+			api = "1.0"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, api, j.Operation, j.Object, j.State, j.CreatedDate)
+	}
+	return tw.Flush()
+}
+
+// jobKind finds out which API and kind a job belongs to when -api is not
+// given: a Bulk 2.0 ingest job, a 2.0 query job, or a 1.0 job. For a 1.0
+// job that the 2.0 endpoint also knows (jobType Classic), info2 carries its
+// API version.
+func jobKind(ctx context.Context, c *bulk.Client, o jobOptions) (api bulk.API, query bool, info2 bulk.JobInfo2, err error) {
+	if o.api != bulk.Bulk1 {
+		for _, q := range []bool{false, true} {
+			info, err := c.JobInfo2(ctx, q, o.jobID)
+			var ae *bulk.APIError
+			switch {
+			case err == nil && info.JobType == "Classic":
+				info2 = info
+			case err == nil:
+				return bulk.Bulk2, q, info, nil
+			case errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500:
+				// Not a job of this kind.
+			default:
+				return 0, false, info, err
+			}
+		}
+		if o.api == bulk.Bulk2 {
+			return 0, false, info2, fmt.Errorf("no Bulk 2.0 job %s", o.jobID)
+		}
+	}
+	return bulk.Bulk1, false, info2, nil
+}
+
+// client1 is the client for a Bulk 1.0 job: its URLs must carry the job's
+// API version.
+func client1(c *bulk.Client, info2 bulk.JobInfo2) *bulk.Client {
+	if info2.ID != "" {
+		if cc, err := c.WithVersion(info2.Version()); err == nil {
+			return cc
+		}
+	}
+	return c
+}
+
+type jobView struct {
+	API     string            `json:"api"`
+	Job     any               `json:"job"`
+	Batches []bulk.BatchInfo1 `json:"batches,omitempty"`
+	Files   []string          `json:"resultFiles,omitempty"`
+}
+
+func jobShow(ctx context.Context, env *Env, c *bulk.Client, o jobOptions) error {
+	api, query, info, err := jobKind(ctx, c, o)
+	if err != nil {
+		return err
+	}
+	view := jobView{API: api.String()}
+	var job1 *bulk.Job1
+	if api == bulk.Bulk2 {
+		view.Job = info
+	} else {
+		job1, err = client1(c, info).OpenJob1(ctx, o.jobID)
+		if err != nil {
+			return err
+		}
+		view.Job = job1.Info
+		if view.Batches, err = job1.Batches(ctx); err != nil {
+			return err
+		}
+	}
+	if o.resultsDir != "" {
+		dir := env.Path(o.resultsDir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if api == bulk.Bulk2 {
+			view.Files, err = writeResults2(ctx, c, o.jobID, query, info, dir)
+		} else {
+			view.Files, err = writeResults1(ctx, job1, view.Batches, dir)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if o.json {
+		return writeJSONOut(env.Stdout, view)
+	}
+	w := env.Stdout
+	if api == bulk.Bulk2 {
+		kind := "ingest"
+		if query {
+			kind = "query"
+		}
+		fmt.Fprintf(w, "Job %s (Bulk API 2.0 %s, API %s)\n", info.ID, kind, info.Version())
+		fmt.Fprintf(w, "  Operation:  %s %s\n", info.Operation, info.Object)
+		fmt.Fprintf(w, "  State:      %s\n", info.State)
+		fmt.Fprintf(w, "  Created:    %s\n", info.CreatedDate)
+		fmt.Fprintf(w, "  Records:    %d processed, %d failed\n", info.NumberRecordsProcessed, info.NumberRecordsFailed)
+		if info.ErrorMessage != "" {
+			fmt.Fprintf(w, "  Error:      %s\n", info.ErrorMessage)
+		}
+	} else {
+		j := job1.Info
+		fmt.Fprintf(w, "Job %s (Bulk API 1.0, API %s)\n", j.ID, j.Version())
+		fmt.Fprintf(w, "  Operation:  %s %s (%s, %s)\n", j.Operation, j.Object, j.ContentType, j.ConcurrencyMode)
+		fmt.Fprintf(w, "  State:      %s\n", j.State)
+		fmt.Fprintf(w, "  Created:    %s\n", j.CreatedDate)
+		fmt.Fprintf(w, "  Records:    %d processed, %d failed\n", j.NumberRecordsProcessed, j.NumberRecordsFailed)
+		fmt.Fprintf(w, "  Batches:    %d (%d queued, %d in progress, %d completed, %d failed)\n", j.NumberBatchesTotal, j.NumberBatchesQueued, j.NumberBatchesInProgress, j.NumberBatchesCompleted, j.NumberBatchesFailed)
+		if len(view.Batches) > 0 {
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "  BATCH\tSTATE\tPROCESSED\tFAILED\tMESSAGE")
+			for _, b := range view.Batches {
+				fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\n", b.ID, b.State, b.NumberRecordsProcessed, b.NumberRecordsFailed, b.StateMessage)
+			}
+			tw.Flush()
+		}
+	}
+	for _, f := range view.Files {
+		fmt.Fprintf(w, "Wrote %s\n", f)
+	}
+	return nil
+}
+
+func writeStream(path string, r io.Reader) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeRows writes a result stream back out as CSV, every value quoted as
+// Salesforce writes its result files.
+func writeRows(path string, cr *bulk.CSVReader) error {
+	defer cr.Close()
+	h, err := cr.Header()
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if h != nil {
+		writeQuotedLine(w, h.Names())
+		for cr.Next() {
+			writeQuotedLine(w, cr.Row().Values)
+		}
+	}
+	if err := cr.Err(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func writeQuotedLine(w *bufio.Writer, cells []string) {
+	for i, v := range cells {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString(`"` + strings.ReplaceAll(v, `"`, `""`) + `"`)
+	}
+	w.WriteByte('\n')
+}
+
+func writeResults2(ctx context.Context, c *bulk.Client, jobID string, query bool, info bulk.JobInfo2, dir string) ([]string, error) {
+	var files []string
+	if query {
+		if info.State != "JobComplete" {
+			return nil, fmt.Errorf("query job %s is %s: no results yet", jobID, info.State)
+		}
+		locator := ""
+		for page := 1; ; page++ {
+			rows, next, err := c.QueryResultPage2(ctx, jobID, locator, 0)
+			if err != nil {
+				return files, err
+			}
+			p := filepath.Join(dir, fmt.Sprintf("results-%03d.csv", page))
+			if err := writeRows(p, rows); err != nil {
+				return files, err
+			}
+			files = append(files, p)
+			if next == "" {
+				return files, nil
+			}
+			locator = next
+		}
+	}
+	if !info.Terminal() {
+		return nil, fmt.Errorf("job %s is %s: results come when it is JobComplete, Failed or Aborted", jobID, info.State)
+	}
+	for _, set := range []bulk.ResultSet{bulk.Successful, bulk.Failed, bulk.Unprocessed} {
+		rows, err := c.IngestResults2(ctx, jobID, set)
+		if err != nil {
+			return files, err
+		}
+		p := filepath.Join(dir, set.String()+".csv")
+		if err := writeRows(p, rows); err != nil {
+			return files, err
+		}
+		files = append(files, p)
+	}
+	return files, nil
+}
+
+func writeResults1(ctx context.Context, j *bulk.Job1, batches []bulk.BatchInfo1, dir string) ([]string, error) {
+	var files []string
+	query := j.Info.Operation == "query" || j.Info.Operation == "queryAll"
+	ext := strings.ToLower(j.Info.ContentType)
+	if ext == "" {
+		ext = "xml"
+	}
+	for _, b := range batches {
+		if b.State != "Completed" && (b.State != "Failed" || query) {
+			continue
+		}
+		if !query {
+			p := filepath.Join(dir, "batch-"+b.ID+"-result."+ext)
+			err := func() error {
+				rc, err := j.BatchResultRaw(ctx, b.ID)
+				if err != nil {
+					return err
+				}
+				defer rc.Close()
+				return writeStream(p, rc)
+			}()
+			if err != nil {
+				return files, err
+			}
+			files = append(files, p)
+			continue
+		}
+		ids, err := j.ResultList(ctx, b.ID)
+		if err != nil {
+			return files, err
+		}
+		for _, id := range ids {
+			p := filepath.Join(dir, "batch-"+b.ID+"-"+id+"."+ext)
+			err := func() error {
+				rc, err := j.Result(ctx, b.ID, id)
+				if err != nil {
+					return err
+				}
+				defer rc.Close()
+				return writeStream(p, rc)
+			}()
+			if err != nil {
+				return files, err
+			}
+			files = append(files, p)
+		}
+	}
+	return files, nil
+}
+
+func jobAbort(ctx context.Context, env *Env, c *bulk.Client, o jobOptions) error {
+	api, query, info2, err := jobKind(ctx, c, o)
+	if err != nil {
+		return err
+	}
+	var state string
+	if api == bulk.Bulk2 {
+		info, err := c.SetJobState2(ctx, query, o.jobID, "Aborted")
+		if err != nil {
+			return err
+		}
+		state = info.State
+	} else {
+		j, err := client1(c, info2).OpenJob1(ctx, o.jobID)
+		if err != nil {
+			return err
+		}
+		info, err := j.Abort(ctx)
+		if err != nil {
+			return err
+		}
+		state = info.State
+	}
+	fmt.Fprintf(env.Stdout, "Job %s: %s. Records already processed stay as they are.\n", o.jobID, state)
+	return nil
+}
+
+func writeJSONOut(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
