@@ -130,28 +130,34 @@ func Build(ctx context.Context, opts Options) (*Plan, hclv2.Diagnostics, error) 
 	if b.cfg.Org != nil && b.cfg.Org.Bulk == hcl.Bulk1 {
 		b.rd.bulkAPI = bulk.Bulk1
 	}
-	steps := []func(context.Context) error{
-		b.describe,
-		b.validate,
-		b.read,
-		b.identify,
-		b.resolveRelationships,
-		b.replacements,
-		b.diff,
-		b.deletes,
-		b.order,
-		b.applyTargets,
-		b.checkDeletes,
-		b.estimate,
+	// Steps up to the diff collect every problem they find and go on, so
+	// that one run reports them all; the plan stops at the first step
+	// after which there are errors.
+	steps := []struct {
+		run      func(context.Context) error
+		goOnDiag bool
+	}{
+		{b.describe, false},
+		{b.validate, false},
+		{b.read, false},
+		{b.identify, true},
+		{b.resolveRelationships, true},
+		{b.replacements, true},
+		{b.diff, false},
+		{b.deletes, false},
+		{b.order, false},
+		{b.applyTargets, false},
+		{b.checkDeletes, false},
+		{b.estimate, false},
 	}
 	for _, step := range steps {
-		if err := step(ctx); err != nil {
+		if err := step.run(ctx); err != nil {
 			if errors.Is(err, errDiags) {
 				return nil, b.diags, nil
 			}
 			return nil, b.diags, err
 		}
-		if b.diags.HasErrors() {
+		if b.diags.HasErrors() && !step.goOnDiag {
 			return nil, b.diags, nil
 		}
 	}

@@ -36,9 +36,6 @@ func (b *builder) identify(ctx context.Context) error {
 			return err
 		}
 	}
-	if b.diags.HasErrors() {
-		return errDiags
-	}
 	return nil
 }
 
@@ -279,7 +276,11 @@ func (b *builder) blockKey(op *objPlan, r *hcl.Record, res *hcl.Resolver) (keyVa
 		if i == 0 {
 			rng = f.Range()
 		}
+		// A bad value is reported when diffing, with the record's other
+		// values.
+		b.muted++
 		dv, good := b.blockValue(op, r, f, op.schema.field(kf), res)
+		b.muted--
 		if !good {
 			ok = false
 			continue
@@ -306,7 +307,9 @@ func (b *builder) rowKey(op *objPlan, cp *csvPlan, row *hcl.Row) (keyVals, hclv2
 		if n == 0 {
 			rng = row.CellRange(i)
 		}
+		b.muted++
 		dv, good := b.cellValue(op, cp, row, i)
+		b.muted--
 		if !good {
 			ok = false
 			continue
