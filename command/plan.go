@@ -267,4 +267,3 @@ func journaledJobsMessage(b state.Backend, jobs []state.Job) string {
 	}
 	return fmt.Sprintf("%s journals Bulk jobs of an apply that did not finish: %s.\nTheir results are not in the state yet, so a plan now could insert records twice. Run 'sfsync apply' to wait for the jobs and record their results, then plan again.", b, strings.Join(ids, ", "))
 }
-
