@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,7 +168,11 @@ var idRef = regexp.MustCompile(`\{(15:)?(\w+)\.(\w+)=([^}]*)\}`)
 func (f *fixture) expand(s string) string {
 	return idRef.ReplaceAllStringFunc(s, func(m string) string {
 		p := idRef.FindStringSubmatch(m)
-		soql := fmt.Sprintf("SELECT Id FROM %s WHERE %s = %s", p[2], p[3], bulk.QuoteSOQL(p[4]))
+		lit := bulk.QuoteSOQL(p[4])
+		if _, err := strconv.ParseFloat(p[4], 64); err == nil || p[4] == "true" || p[4] == "false" {
+			lit = p[4]
+		}
+		soql := fmt.Sprintf("SELECT Id FROM %s WHERE %s = %s", p[2], p[3], lit)
 		var ids []string
 		err := f.c.QueryEach(context.Background(), soql, bulk.QueryOptions{API: bulk.REST}, func(r bulk.Row) error {
 			ids = append(ids, r.Values[0])

@@ -152,14 +152,22 @@ func (b *builder) checkDeletes(ctx context.Context) error {
 		total += n
 		if op := b.object(o.Object); op != nil && op.cfg != nil && op.cfg.MaxDeletes >= 0 && n > op.cfg.MaxDeletes {
 			rng := op.cfg.DeclRange
-			b.errorf(&rng, "Too many deletes", "The plan deletes %d %s records, more than max_deletes = %d allows. Check that the configuration is complete, or raise max_deletes.", n, o.Object, op.cfg.MaxDeletes)
+			b.errorf(&rng, "Too many deletes", "The plan deletes %s of %s, more than max_deletes = %d allows. Check that the configuration is complete, or raise max_deletes.", records(n), o.Object, op.cfg.MaxDeletes)
 		}
 	}
 	if b.opts.MaxDeletes >= 0 && total > b.opts.MaxDeletes {
-		b.errorf(nil, "Too many deletes", "The plan deletes %d records, more than -max-deletes=%d allows.", total, b.opts.MaxDeletes)
+		b.errorf(nil, "Too many deletes", "The plan deletes %s, more than -max-deletes=%d allows.", records(total), b.opts.MaxDeletes)
 	}
 	if b.diags.HasErrors() {
 		return errDiags
 	}
 	return nil
+}
+
+// records counts records in words: "1 record", "2 records".
+func records(n int) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return fmt.Sprintf("%d records", n)
 }
