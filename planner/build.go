@@ -165,8 +165,12 @@ func Build(ctx context.Context, opts Options) (*Plan, hclv2.Diagnostics, error) 
 	p.SfsyncVersion = version.Version
 	p.OrgID = b.org.OrgID()
 	p.InstanceURL = b.org.InstanceURL()
-	p.Lineage = b.st.Lineage()
 	p.Serial = b.st.Serial()
+	if p.Serial > 0 {
+		// A state never stored has a lineage of its own making, which the
+		// state apply reads would not share.
+		p.Lineage = b.st.Lineage()
+	}
 	inputs, err := Inputs(b.cfg)
 	if err != nil {
 		return nil, b.diags, err
