@@ -24,8 +24,7 @@ import (
 // peak resident memory. The configuration has n Accounts in a records_csv
 // file, the org has the same n records, 1% of them with a drifted Name and
 // NumberOfEmployees; the state binds every record (the state after an
-// apply). BenchmarkPlanNoState1M plans the same without state: every record
-// is adopted by key.
+// apply).
 //
 // Seeding n records goes through a Bulk API ingest job (about 80 s for a
 // million); the seeded org, configuration and state are kept in
@@ -33,14 +32,13 @@ import (
 //
 //	go test ./planner -run XXX -bench 'Plan' -benchtime=1x -timeout 30m
 
-func BenchmarkPlan100k(b *testing.B)      { benchPlan(b, 100_000, true) }
-func BenchmarkPlan1M(b *testing.B)        { benchPlan(b, 1_000_000, true) }
-func BenchmarkPlanNoState1M(b *testing.B) { benchPlan(b, 1_000_000, false) }
+func BenchmarkPlan100k(b *testing.B) { benchPlan(b, 100_000) }
+func BenchmarkPlan1M(b *testing.B)   { benchPlan(b, 1_000_000) }
 
 // benchFormat marks a seeded directory as complete and of this layout.
 const benchFormat = "sfsync-bench-plan v1"
 
-func benchPlan(b *testing.B, n int, withState bool) {
+func benchPlan(b *testing.B, n int) {
 	bin := filepath.Join(b.TempDir(), "sfsync")
 	build := exec.Command("go", "build", "-o", bin, "github.com/sfsync/sfsync")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -76,9 +74,6 @@ func benchPlan(b *testing.B, n int, withState bool) {
 		}
 	}
 	statePath := filepath.Join(dir, "state.json")
-	if !withState {
-		statePath = filepath.Join(b.TempDir(), "empty.json")
-	}
 	var wall, cpu time.Duration
 	var rss int64
 	b.ResetTimer()
