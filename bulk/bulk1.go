@@ -256,7 +256,7 @@ func ParseBatchResults1(r io.Reader, contentType string, fn func(BatchResult1) e
 type JobSpec1 struct {
 	Object              string
 	Operation           Operation // any, including Query, QueryAll and HardDelete
-	ExternalIDFieldName string    // upsert
+	ExternalIDFieldName string    // upsert only (Salesforce refuses it on other operations)
 	ContentType         string    // CSV (default), XML, JSON
 	Serial              bool      // concurrencyMode Serial instead of Parallel
 	AssignmentRuleID    string
@@ -296,7 +296,7 @@ func (c *Client) CreateJob1(ctx context.Context, spec JobSpec1) (*Job1, error) {
 	var reqType string
 	if strings.Contains(ct, "JSON") {
 		m := map[string]string{"operation": spec.Operation.String(), "object": spec.Object, "contentType": ct, "concurrencyMode": mode}
-		if spec.ExternalIDFieldName != "" {
+		if spec.ExternalIDFieldName != "" && spec.Operation == Upsert {
 			m["externalIdFieldName"] = spec.ExternalIDFieldName
 		}
 		if spec.AssignmentRuleID != "" {
@@ -309,7 +309,7 @@ func (c *Client) CreateJob1(ctx context.Context, spec JobSpec1) (*Job1, error) {
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="` + asyncNS + `">`)
 		writeXMLElem(&b, "operation", spec.Operation.String())
 		writeXMLElem(&b, "object", spec.Object)
-		if spec.ExternalIDFieldName != "" {
+		if spec.ExternalIDFieldName != "" && spec.Operation == Upsert {
 			writeXMLElem(&b, "externalIdFieldName", spec.ExternalIDFieldName)
 		}
 		writeXMLElem(&b, "concurrencyMode", mode)
