@@ -998,6 +998,23 @@ func TestBrokenBodiesResume(t *testing.T) {
 			}
 		}
 	}
+	// A Bulk 1.0 batch's results (positional): resumed after the rows read.
+	org.Set(func(o *fakeorg.Org) { o.BreakBodies = 1 })
+	recs1 := accounts(20, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("R", i))} })
+	req1 := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs1), API: bulk.Bulk1}
+	got1 := collect(t, &req1)
+	if sum, err := c.Ingest(context.Background(), req1); err != nil || sum.Succeeded != 20 || len(got1.results) != 20 {
+		t.Errorf("1.0 results over a broken body: %v %+v", err, sum)
+	}
+	names := map[string]string{}
+	for _, r := range org.Records("Account") {
+		names[r["Id"]] = r["Name"]
+	}
+	for i := range recs1 {
+		if names[got1.results[i].ID] != fmt.Sprint("R", i) {
+			t.Errorf("1.0 record %d mapped to %s", i, got1.results[i].ID)
+		}
+	}
 	org.Set(func(o *fakeorg.Org) { o.BreakBodies = 1; o.Shuffle = true })
 	recs := accounts(20, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("N", i))} })
 	req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), KeyFields: []string{"Name"}}

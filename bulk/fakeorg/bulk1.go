@@ -507,6 +507,6 @@ func (o *Org) ingestResults1(w http.ResponseWriter, j *job1, b *batch1) {
 		w.Write([]byte(s.String()))
 	default:
 		w.Header().Set("Content-Type", "text/csv")
-		writeCSV(w, b.results, false)
+		o.writeResultCSV(w, b.results, false)
 	}
 }
