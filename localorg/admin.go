@@ -115,7 +115,7 @@ func (o *Org) adminFaults(c *call) {
 // use, POST changes the limits it names, PUT replaces them (zero fields
 // take Salesforce's values).
 func (o *Org) adminLimits(c *call) {
-	if c.r.Method == http.MethodPost || c.r.Method == http.MethodPut {
+	if (c.r.Method == http.MethodPost || c.r.Method == http.MethodPut) && len(c.segs) == 2 {
 		body, err := c.readBody()
 		if err != nil {
 			c.fail(err)

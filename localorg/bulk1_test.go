@@ -711,3 +711,38 @@ func TestBulk1GzipBody(t *testing.T) {
 		t.Errorf("after gzip batch: %q", q)
 	}
 }
+
+// TestBulk1MalformedRequestsNeverFail500 sends malformed bodies to every
+// Bulk 1.0 resource: each gets a 4xx answer as an <error> document (or
+// JSON for JSON jobs and requests), never a 500.
+func TestBulk1MalformedRequestsNeverFail500(t *testing.T) {
+	org := localorgtest.New(t)
+	csvJob := createAsyncJob(t, org, jobXML("insert", "Account", "CSV"))
+	jsonJob := createAsyncJob(t, org, jobXML("insert", "Account", "JSON"))
+	xmlJob := createAsyncJob(t, org, jobXML("query", "Account", "XML"))
+	b := addBatch(t, org, csvJob, "text/csv", "Name\nx\n")
+	waitBatches(t, org, csvJob)
+	bodies := []string{"", "<", "{", "[]", "<jobInfo/>", `<jobInfo><state>Closed</state><state>Aborted</state></jobInfo>`, "\x00\xff",
+		strings.Repeat("<a>", 500), `{"state":5}`, `[{"Name":{"a":{"b":1}}}]`, `<sObjects><sObject><Name><sObject/></Name></sObject></sObjects>`}
+	var paths []string
+	for _, j := range []string{csvJob, jsonJob, xmlJob, "bogus", "750EM0000000zzz"} {
+		paths = append(paths, "/job/"+j, "/job/"+j+"/batch", "/job/"+j+"/batch/"+b, "/job/"+j+"/batch/"+b+"/result",
+			"/job/"+j+"/batch/"+b+"/result/752xx", "/job/"+j+"/batch/"+b+"/request", "/job/"+j+"/batch/bogus/result")
+	}
+	paths = append(paths, "/job", "/", "/job/"+csvJob+"/batch/"+b+"/result/"+strings.Repeat("9", 40))
+	for _, p := range paths {
+		for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
+			for _, body := range bodies {
+				for _, ct := range []string{"application/xml", "application/json", "text/csv"} {
+					r := asend(t, org, m, p, ct, body)
+					if r.Status >= 500 {
+						t.Errorf("%s %s %q (%s): %d %s", m, p, body, ct, r.Status, r.Body)
+					}
+					if r.Status >= 400 && !json.Valid(r.Body) && xml.Unmarshal(r.Body, new(struct{})) != nil {
+						t.Errorf("%s %s %q (%s): error body is neither JSON nor XML: %s", m, p, body, ct, r.Body)
+					}
+				}
+			}
+		}
+	}
+}

@@ -124,8 +124,16 @@ func (o *Org) Usage(ctx context.Context) (Usage, error) {
 // ResetUsage starts the daily allocations afresh, as if a day had passed.
 func (o *Org) ResetUsage() {
 	atomic.StoreInt64(&o.apiCalls, 0)
+	// Stamps run ahead of the clock when many changes share a
+	// millisecond; count from after the last one given.
+	o.wmu.Lock()
+	since := o.now().UTC().Truncate(time.Millisecond)
+	if !since.After(o.lastStamp) {
+		since = o.lastStamp.Add(time.Millisecond)
+	}
+	o.wmu.Unlock()
 	o.limMu.Lock()
-	o.usageSince = o.now()
+	o.usageSince = since
 	o.limMu.Unlock()
 }
 
