@@ -10,6 +10,12 @@
 // processed asynchronously in chunks of 200 records, one transaction per
 // chunk, so a process killed mid-job resumes where the last committed chunk
 // stopped. One process holds a directory at a time (see Start).
+//
+// It enforces Salesforce's limits and daily allocations (Limits) and can
+// fail on purpose the ways Salesforce fails — 503s, expired sessions, row
+// locks, failed batches and jobs, slow processing, answers cut mid-body,
+// shuffled results (Faults) — switched from Go or through the admin API
+// under /__localorg/, for clients' reliability tests.
 package localorg
 
 import (
