@@ -390,7 +390,11 @@ func TestBulk1Operations(t *testing.T) {
 	}
 	acme := ids[0][1]
 
-	job = createAsyncJob(t, org, jobXML("upsert", "Account", "CSV", "<externalIdFieldName>External_Id__c</externalIdFieldName>"))
+	job = createAsyncJob(t, org, jobXML("upsert", "Account", "CSV", "<externalIdFieldName>External_Id__c</externalIdFieldName>", "<concurrencyMode>1</concurrencyMode>"),
+		"Sforce-Disable-Batch-Retry: TRUE")
+	if j, err := org.Org.Job(t.Context(), job); err != nil || !j.DisableRetry || j.ConcurrencyMode != "Serial" || j.ExternalIDField != "External_Id__c" {
+		t.Errorf("upsert job %+v %v", j, err)
+	}
 	b = addBatch(t, org, job, "text/csv", "External_Id__c,Name\nG-1,Globex Inc\nI-1,Initech\n")
 	waitBatches(t, org, job)
 	r = asend(t, org, "GET", "/job/"+job+"/batch/"+b+"/result", "", nil)
