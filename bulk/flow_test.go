@@ -20,6 +20,7 @@ import (
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/bulk/fakeorg"
+	"github.com/sfsync/sfsync/localorg/localorgtest"
 )
 
 func fast() (bulk.RetryPolicy, bulk.PollPolicy) {
@@ -453,14 +454,18 @@ func TestUnableToLockRowRetriedBounded(t *testing.T) {
 	}
 }
 
-// bulk1Org is an org the Bulk 1.0 tests run against: the fake org now;
-// localorg too once it serves Bulk 1.0 (add it to bulk1Orgs).
+// bulk1Org is an org the Bulk 1.0 tests run against: an in-process
+// localorg and the fake org.
 type bulk1Org struct {
 	name string
 	new  func(t *testing.T) bulk.Authenticator
 }
 
 var bulk1Orgs = []bulk1Org{
+	{"localorg", func(t *testing.T) bulk.Authenticator {
+		org := localorgtest.New(t)
+		return bulk.SOAPLogin{LoginURL: org.URL, Username: org.Username, Password: org.Password, SecurityToken: org.SecurityToken}
+	}},
 	{"fakeorg", func(t *testing.T) bulk.Authenticator {
 		org := fakeorg.New(t)
 		org.Set(func(o *fakeorg.Org) { o.PollsBeforeDone = 1 })
