@@ -221,7 +221,9 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 		}
 	}()
 
-	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv})
+	// The planner reads every CSV row while matching, and checks the rows
+	// then: loading does not read them first.
+	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv, SkipCSVRows: true})
 	if diags.HasErrors() {
 		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
 		return nil, ExitError

@@ -243,9 +243,6 @@ type builder struct {
 	// entries are planned.
 	stdPricebook string
 
-	// nextOrd is the next desired record ordinal to hand out.
-	nextOrd uint32
-
 	diags hclv2.Diagnostics
 	// muted > 0 discards diagnostics: a pass that another pass repeats
 	// reports nothing twice.
