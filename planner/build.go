@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -257,10 +256,6 @@ func (b *builder) errorf(rng *hclv2.Range, summary, format string, args ...any) 
 	b.diags = append(b.diags, &hclv2.Diagnostic{Severity: hclv2.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng})
 }
 
-func (b *builder) warnf(rng *hclv2.Range, summary, format string, args ...any) {
-	b.diags = append(b.diags, &hclv2.Diagnostic{Severity: hclv2.DiagWarning, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng})
-}
-
 func (b *builder) progress(ev ProgressEvent) {
 	if b.opts.Progress != nil {
 		b.opts.Progress(ev)
@@ -345,14 +340,4 @@ func (b *builder) prefixObject(prefix string) string {
 		}
 	}
 	return ""
-}
-
-// sortedStrings returns the set's members sorted.
-func sortedStrings(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -287,11 +287,6 @@ func csvHeaderRanges(abs, name string, n int) []hclv2.Range {
 	return out
 }
 
-// fmtRange renders a range for messages: main.sfsync.hcl:12,3.
-func fmtRange(r hclv2.Range) string {
-	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
-}
-
 // removedObjects plans the objects that the state names and the
 // configuration no longer does: their managed records are deleted. An
 // object the org no longer has is planned without a schema: its records are
