@@ -48,6 +48,10 @@ type ObjectPlan struct {
 	// Unchanged counts the desired records that already match the org (the
 	// no-ops): counted, never listed.
 	Unchanged int
+	// Forget are the addresses apply removes from state without an org
+	// write: records deleted outside sfsync that left the configuration,
+	// and records a delete = "never" object no longer declares. Sorted.
+	Forget []string
 }
 
 // Change is what the plan does to one record.
@@ -142,8 +146,11 @@ type Job struct {
 	// Deferred marks the updates that close reference cycles after the
 	// inserts.
 	Deferred bool
-	API      JobAPI
-	Records  int
+	// Replace marks the deletes of replaced records, which run before the
+	// inserts that create them again.
+	Replace bool
+	API     JobAPI
+	Records int
 	// Batches is what the job costs: Bulk API 1.0 batches, Bulk API 2.0
 	// batches as counted against the daily limit (one per 10,000 records),
 	// or sObject Collections requests (one per 200 records).
@@ -468,6 +475,7 @@ func (p *Plan) Sort() {
 			slices.Sort(ch.Reasons)
 			ch.Reasons = slices.Compact(ch.Reasons)
 		}
+		slices.SortFunc(o.Forget, CompareAddresses)
 	}
 	slices.SortStableFunc(p.Warnings, func(a, b Warning) int { return CompareAddresses(a.Address, b.Address) })
 	slices.SortFunc(p.Inputs, func(a, b Input) int { return cmp.Compare(a.Name, b.Name) })

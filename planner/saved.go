@@ -64,6 +64,7 @@ type (
 		Object    string        `json:"object"`
 		Unchanged int           `json:"unchanged,omitempty"`
 		Changes   []savedChange `json:"changes"`
+		Forget    []string      `json:"forget,omitempty"`
 	}
 	savedChange struct {
 		Action         Action         `json:"action"`
@@ -104,6 +105,7 @@ type (
 		Operation string `json:"operation"`
 		Level     int    `json:"level"`
 		Deferred  bool   `json:"deferred,omitempty"`
+		Replace   bool   `json:"replace,omitempty"`
 		API       JobAPI `json:"api"`
 		Records   int    `json:"records"`
 		Batches   int    `json:"batches"`
@@ -141,7 +143,7 @@ func EncodeSaved(p *Plan) ([]byte, error) {
 		sp.Inputs = append(sp.Inputs, savedInput(in))
 	}
 	for _, o := range p.Objects {
-		so := savedObject{Object: o.Object, Unchanged: o.Unchanged, Changes: []savedChange{}}
+		so := savedObject{Object: o.Object, Unchanged: o.Unchanged, Changes: []savedChange{}, Forget: o.Forget}
 		for i := range o.Changes {
 			ch := &o.Changes[i]
 			if !ch.Action.valid() {
@@ -194,7 +196,7 @@ func EncodeSaved(p *Plan) ([]byte, error) {
 			return nil, fmt.Errorf("encode plan: job of %s: %w", j.Object, err)
 		}
 		sp.Jobs = append(sp.Jobs, savedJob{Object: j.Object, Operation: string(op), Level: j.Level,
-			Deferred: j.Deferred, API: j.API, Records: j.Records, Batches: j.Batches})
+			Deferred: j.Deferred, Replace: j.Replace, API: j.API, Records: j.Records, Batches: j.Batches})
 	}
 	for _, l := range p.Limits {
 		sp.Limits = append(sp.Limits, savedLimit(l))
@@ -263,7 +265,7 @@ func DecodeSaved(data []byte) (*Plan, error) {
 		if so.Object == "" {
 			return nil, errors.New("saved plan: an object without a name")
 		}
-		o := &ObjectPlan{Object: so.Object, Unchanged: so.Unchanged}
+		o := &ObjectPlan{Object: so.Object, Unchanged: so.Unchanged, Forget: so.Forget}
 		for _, sc := range so.Changes {
 			ch, err := decodeChange(so.Object, sc)
 			if err != nil {
@@ -274,7 +276,7 @@ func DecodeSaved(data []byte) (*Plan, error) {
 		p.Objects = append(p.Objects, o)
 	}
 	for _, sj := range sp.Jobs {
-		j := Job{Object: sj.Object, Level: sj.Level, Deferred: sj.Deferred, API: sj.API, Records: sj.Records, Batches: sj.Batches}
+		j := Job{Object: sj.Object, Level: sj.Level, Deferred: sj.Deferred, Replace: sj.Replace, API: sj.API, Records: sj.Records, Batches: sj.Batches}
 		if err := j.Operation.UnmarshalText([]byte(sj.Operation)); err != nil {
 			return nil, fmt.Errorf("saved plan: job of %s: %w", sj.Object, err)
 		}
