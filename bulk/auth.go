@@ -37,6 +37,10 @@ type Session struct {
 	// Lifetime is how long the session lasts without activity, when the login
 	// said so (SOAP sessionSecondsValid); 0 when unknown.
 	Lifetime time.Duration
+	// APIVersion is the API version the login suggests ("62.0"), "" when
+	// it suggests none: the sf CLI's apiVersion for the org. New uses it as
+	// the cap when Config.APIVersion is not set.
+	APIVersion string
 }
 
 // String describes the session without its token.
