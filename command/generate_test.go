@@ -1,10 +1,13 @@
 package command
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sfsync/sfsync/generate"
 	"github.com/sfsync/sfsync/hcl"
@@ -52,6 +55,23 @@ func TestParseGenerate(t *testing.T) {
 		}
 		if d := cmp.Diff(tt.want, got, cmp.AllowUnexported(generateOptions{}, stateFlags{}, orgOptions{})); d != "" {
 			t.Errorf("parseGenerate(%q) (-want +got):\n%s", tt.args, d)
+		}
+	}
+}
+
+func init() {
+	// maxchars FILE N fails unless FILE holds fewer than N characters
+	// (runes, as GitHub counts a comment's length).
+	scriptCmds["maxchars"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: maxchars FILE N")
+		}
+		n, err := strconv.Atoi(args[1])
+		if err != nil {
+			ts.Fatalf("maxchars: %v", err)
+		}
+		if got := utf8.RuneCountInString(ts.ReadFile(args[0])); got >= n {
+			ts.Fatalf("%s has %d characters, want fewer than %d", args[0], got, n)
 		}
 	}
 }
