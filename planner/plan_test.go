@@ -64,7 +64,8 @@ func samplePlan(t testing.TB) *Plan {
 						Fields:  []FieldChange{{Field: "ParentId", New: Null(TypeID), Ref: "Account.a"}}},
 					{Action: Update, Address: "Account.c", Object: "Account", ID: "001000000000003AAA",
 						Reasons:        []Reason{KeyRestored, OutsideWhere},
-						SystemModstamp: stamp, Unchanged: 4,
+						SystemModstamp: stamp, Unchanged: 2,
+						UnchangedValues: []KeyValue{{"External_Id__c", mustCell(t, TypeText, "C")}, {"Rating", Null(TypePicklist)}},
 						Fields: []FieldChange{
 							{Field: "AnnualRevenue", Old: mustOrg(t, TypeNumber, "9.12260031E8"), New: mustCell(t, TypeNumber, "912260032")},
 							{Field: "Phone", Old: mustOrg(t, TypeText, "555"), New: Null(TypeText)},
