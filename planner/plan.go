@@ -148,8 +148,11 @@ type Job struct {
 	// Deferred marks the updates that close reference cycles after the
 	// inserts.
 	Deferred bool
-	API      JobAPI
-	Records  int
+	// Replace marks the deletes of records being replaced (-/+), which run
+	// before the inserts (see ScheduleJobs).
+	Replace bool
+	API     JobAPI
+	Records int
 	// Batches is what the job costs: Bulk API 1.0 batches, Bulk API 2.0
 	// batches as counted against the daily limit (one per 10,000 records),
 	// or sObject Collections requests (one per 200 records).

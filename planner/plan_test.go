@@ -98,6 +98,7 @@ func samplePlan(t testing.TB) *Plan {
 			{Object: "Account", Operation: state.OpInsert, Level: 0, API: APIBulk2, Records: 1, Batches: 1},
 			{Object: "Account", Operation: state.OpUpdate, Level: 2, Deferred: true, API: APIREST, Records: 1, Batches: 1},
 			{Object: "Account", Operation: state.OpDelete, Level: 0, API: APIBulk1, Records: 1, Batches: 1},
+			{Object: "PricebookEntry", Operation: state.OpDelete, Level: 0, Replace: true, API: APIREST, Records: 1, Batches: 1},
 		},
 		Limits: []Limit{{Name: "DailyApiRequests", Max: 15000, Remaining: 14000}, {Name: "DailyBulkApiBatches", Max: 15000, Remaining: 14990}},
 	}

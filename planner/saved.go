@@ -105,6 +105,7 @@ type (
 		Operation string `json:"operation"`
 		Level     int    `json:"level"`
 		Deferred  bool   `json:"deferred,omitempty"`
+		Replace   bool   `json:"replace,omitempty"`
 		API       JobAPI `json:"api"`
 		Records   int    `json:"records"`
 		Batches   int    `json:"batches"`
@@ -198,7 +199,7 @@ func EncodeSaved(p *Plan) ([]byte, error) {
 			return nil, fmt.Errorf("encode plan: job of %s: %w", j.Object, err)
 		}
 		sp.Jobs = append(sp.Jobs, savedJob{Object: j.Object, Operation: string(op), Level: j.Level,
-			Deferred: j.Deferred, API: j.API, Records: j.Records, Batches: j.Batches})
+			Deferred: j.Deferred, Replace: j.Replace, API: j.API, Records: j.Records, Batches: j.Batches})
 	}
 	for _, l := range p.Limits {
 		sp.Limits = append(sp.Limits, savedLimit(l))
@@ -278,7 +279,7 @@ func DecodeSaved(data []byte) (*Plan, error) {
 		p.Objects = append(p.Objects, o)
 	}
 	for _, sj := range sp.Jobs {
-		j := Job{Object: sj.Object, Level: sj.Level, Deferred: sj.Deferred, API: sj.API, Records: sj.Records, Batches: sj.Batches}
+		j := Job{Object: sj.Object, Level: sj.Level, Deferred: sj.Deferred, Replace: sj.Replace, API: sj.API, Records: sj.Records, Batches: sj.Batches}
 		if err := j.Operation.UnmarshalText([]byte(sj.Operation)); err != nil {
 			return nil, fmt.Errorf("saved plan: job of %s: %w", sj.Object, err)
 		}
