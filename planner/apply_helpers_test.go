@@ -25,7 +25,12 @@ type applyEnv struct {
 
 func newApplyEnv(t testing.TB) *applyEnv {
 	t.Helper()
-	org := localorgtest.Start(t, localorg.Options{})
+	return newApplyEnvWith(t, localorg.Options{})
+}
+
+func newApplyEnvWith(t testing.TB, opts localorg.Options) *applyEnv {
+	t.Helper()
+	org := localorgtest.Start(t, opts)
 	c, err := bulk.New(context.Background(), bulk.Config{
 		Auth:    &bulk.RefreshTokenFlow{LoginURL: org.URL, ClientID: org.ClientID, ClientSecret: org.ClientSecret, RefreshToken: org.RefreshToken},
 		Retry:   bulk.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},

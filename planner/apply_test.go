@@ -2,11 +2,16 @@ package planner
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sfsync/sfsync/internal/sfid"
+	"github.com/sfsync/sfsync/localorg"
 )
 
 func TestApplyParentsAndChildren(t *testing.T) {
@@ -353,3 +358,112 @@ func TestApplyAdoptRebindDeleteReplace(t *testing.T) {
 	}
 
 }
+
+func TestApplyReadBackWarns(t *testing.T) {
+	e := newApplyEnv(t)
+	// AnnualRevenue has scale 0: the org rounds 1234.5 to 1235.
+	res, _ := e.apply(t, plan(
+		insert("Account.a", 0, "AccountNumber", set("AccountNumber", txt("A")), set("Name", txt("A")), set("AnnualRevenue", num("1234.5"))),
+		insert("Account.s", 0, "AccountNumber", set("AccountNumber", txt("S")), set("Name", txt("S")),
+			FieldChange{Field: "AnnualRevenue", Old: Null(TypeNumber), New: num("0.4"), Sensitive: true}),
+	), ApplyOptions{})
+	if res.Partial() {
+		t.Fatal(res.Failures)
+	}
+	want := []Warning{
+		{Address: "Account.a", Message: "the org stored AnnualRevenue = 1235 where apply wrote 1234.5 (a trigger, workflow or flow, or rounding, changed it)"},
+		{Address: "Account.s", Message: "the org stored another value of AnnualRevenue than apply wrote (sensitive: values not shown); a trigger, workflow or flow may have changed it"},
+	}
+	if diff := cmp.Diff(want, res.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	res, _ = e.apply(t, plan(
+		insert("Account.b", 0, "AccountNumber", set("AccountNumber", txt("B")), set("Name", txt("B")), set("AnnualRevenue", num("1234.5"))),
+	), ApplyOptions{NoReadBack: true})
+	if len(res.Warnings) != 0 {
+		t.Errorf("NoReadBack: %v", res.Warnings)
+	}
+}
+
+// TestApplyInterrupted cancels submitting (the first Ctrl-C) when the first
+// job finishes: the job in flight is recorded, nothing after it starts.
+func TestApplyInterrupted(t *testing.T) {
+	e := newApplyEnv(t)
+	submit, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	obs := &recorder{onFinish: func(JobStatus) { cancel() }}
+	res, s := e.apply(t, plan(
+		insert("Account.a", 0, "AccountNumber", set("AccountNumber", txt("A")), set("Name", txt("A"))),
+		insert("Contact.c", 1, "Email", set("Email", txt("c@example.com")), set("LastName", txt("C")), ref("AccountId", "Account.a")),
+		insert("Contact.d", 1, "Email", set("Email", txt("d@example.com")), set("LastName", txt("D")), ref("AccountId", "Account.a")),
+	), ApplyOptions{Submit: submit, Observer: obs})
+	if !res.Interrupted || res.NotApplied != 2 || res.Inserted != 1 || res.Partial() {
+		t.Errorf("result: %+v", res)
+	}
+	if _, ok := s.Record("Account.a"); !ok || s.Len() != 1 {
+		t.Errorf("state: %v", s.AllRecords())
+	}
+	if n := len(e.query(t, "SELECT Id FROM Contact")); n != 0 {
+		t.Errorf("%d contacts written after the interrupt", n)
+	}
+}
+
+// TestApplyAbortedThenRecovered aborts a Bulk job in flight (the second
+// Ctrl-C): apply returns, the job stays journaled, and Recover records what
+// the org processed before the abort — no record is lost or duplicated.
+func TestApplyAbortedThenRecovered(t *testing.T) {
+	// Chunks of 200 records, 30ms each: the abort comes part-way.
+	e := newApplyEnvWith(t, localorg.Options{ChunkDelay: 30 * time.Millisecond})
+	var changes []Change
+	for i := range 1000 {
+		n := fmt.Sprintf("%04d", i)
+		changes = append(changes, insert("Account.a"+n, 0, "AccountNumber", set("AccountNumber", txt("A-"+n)), set("Name", txt("A"+n))))
+	}
+	ctx, abort := context.WithCancel(context.Background())
+	defer abort()
+	var once sync.Once
+	obs := &progressHook{fn: func(s JobStatus) {
+		if s.Processed > 0 {
+			once.Do(abort)
+		}
+	}}
+	st := e.open(t)
+	res, err := Apply(ctx, e.c, st, plan(changes...), ApplyOptions{Observer: obs})
+	if err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("apply: %v", err)
+	}
+	st.Close(context.Background())
+	s := e.stored(t)
+	if len(s.Jobs()) != 1 {
+		t.Fatalf("journal after the abort: %v", s.Jobs())
+	}
+	if !res.Interrupted && res.NotApplied == 0 {
+		t.Errorf("result of the aborted apply: %+v", res)
+	}
+	st = e.open(t)
+	rec, err := Recover(context.Background(), e.c, st, nil)
+	if err != nil || len(rec) != 1 {
+		t.Fatalf("recover: %v %+v", err, rec)
+	}
+	st.Close(context.Background())
+	s = e.stored(t)
+	org := e.query(t, "SELECT Id, AccountNumber FROM Account")
+	if len(org) == 0 || len(org) == 1000 {
+		t.Fatalf("%d accounts in the org: the abort should have stopped the job part-way", len(org))
+	}
+	if s.Len() != len(org) || len(s.Jobs()) != 0 {
+		t.Errorf("state holds %d records and %d jobs; the org %d accounts", s.Len(), len(s.Jobs()), len(org))
+	}
+	for _, r := range org {
+		addr := "Account.a" + strings.TrimPrefix(r["AccountNumber"], "A-")
+		if got, ok := s.Record(addr); !ok || !sfid.Equal(got.ID, r["Id"]) {
+			t.Errorf("%s: state %+v, org %s", addr, got, r["Id"])
+		}
+	}
+}
+
+type progressHook struct{ fn func(JobStatus) }
+
+func (h *progressHook) JobStarted(JobStatus)    {}
+func (h *progressHook) JobProgress(s JobStatus) { h.fn(s) }
+func (h *progressHook) JobFinished(JobStatus)   {}
