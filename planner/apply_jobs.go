@@ -10,12 +10,12 @@ import (
 	"github.com/sfsync/sfsync/state"
 )
 
-// APIMode is the -api flag: which API apply writes through. The zero value
+// APIChoice is the -api flag: which API apply writes through. The zero value
 // is invalid.
-type APIMode int
+type APIChoice int
 
 const (
-	_ APIMode = iota
+	_ APIChoice = iota
 	// APIAuto writes a job of fewer than JobOptions.Threshold records
 	// through sObject Collections and a larger one through a Bulk job.
 	APIAuto
@@ -23,38 +23,38 @@ const (
 	APIBulkOnly
 	// APIRESTOnly writes every job through sObject Collections.
 	APIRESTOnly
-	apiModeEnd
+	apiChoiceEnd
 )
 
-var apiModeNames = [...]string{APIAuto: "auto", APIBulkOnly: "bulk", APIRESTOnly: "rest"}
+var apiChoiceNames = [...]string{APIAuto: "auto", APIBulkOnly: "bulk", APIRESTOnly: "rest"}
 
-func (m APIMode) String() string {
-	if m <= 0 || m >= apiModeEnd {
-		return fmt.Sprintf("APIMode(%d)", int(m))
+func (m APIChoice) String() string {
+	if m <= 0 || m >= apiChoiceEnd {
+		return fmt.Sprintf("APIChoice(%d)", int(m))
 	}
-	return apiModeNames[m]
+	return apiChoiceNames[m]
 }
 
-// ParseAPIMode reads auto, bulk or rest.
-func ParseAPIMode(s string) (APIMode, error) {
-	for m := APIAuto; m < apiModeEnd; m++ {
-		if apiModeNames[m] == s {
+// ParseAPIChoice reads auto, bulk or rest.
+func ParseAPIChoice(s string) (APIChoice, error) {
+	for m := APIAuto; m < apiChoiceEnd; m++ {
+		if apiChoiceNames[m] == s {
 			return m, nil
 		}
 	}
 	return 0, fmt.Errorf("-api=%s: want auto, bulk or rest", s)
 }
 
-// DefaultThreshold is the number of records from which -api=auto writes a
+// DefaultRESTThreshold is the number of records from which -api=auto writes a
 // job through the Bulk API rather than sObject Collections.
-const DefaultThreshold = 200
+const DefaultRESTThreshold = 200
 
 // JobOptions say how a plan's changes become jobs.
 type JobOptions struct {
 	// API is the -api flag (zero: APIAuto).
-	API APIMode
+	API APIChoice
 	// Threshold is, with APIAuto, the number of records from which a job
-	// goes through the Bulk API (zero: DefaultThreshold).
+	// goes through the Bulk API (zero: DefaultRESTThreshold).
 	Threshold int
 	// Bulk is the Bulk API for Bulk jobs: APIBulk2 (zero) or APIBulk1.
 	Bulk JobAPI
@@ -65,7 +65,7 @@ func (o JobOptions) withDefaults() JobOptions {
 		o.API = APIAuto
 	}
 	if o.Threshold <= 0 {
-		o.Threshold = DefaultThreshold
+		o.Threshold = DefaultRESTThreshold
 	}
 	if o.Bulk != APIBulk1 {
 		o.Bulk = APIBulk2

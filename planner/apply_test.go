@@ -184,7 +184,7 @@ func TestApplyPricebookEntries(t *testing.T) {
 			Fields: []FieldChange{ref("Pricebook2Id", "Pricebook2.wholesale"), ref("Product2Id", "Product2.widget"),
 				set("UnitPrice", num("8.5")), set("IsActive", Value{typ: TypeBoolean, s: "true"})}},
 	)
-	for _, api := range []APIMode{APIRESTOnly, APIBulkOnly} {
+	for _, api := range []APIChoice{APIRESTOnly, APIBulkOnly} {
 		t.Run(api.String(), func(t *testing.T) {
 			e := e
 			if api == APIBulkOnly {
