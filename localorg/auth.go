@@ -33,6 +33,12 @@ func (o *Org) authenticate(c *call) bool {
 		c.fail(errSession)
 		return false
 	}
+	// /limits stays reachable when the allocation is used up, so that a
+	// client can see why it is refused.
+	if !o.apiRequestsLeft() && !(len(c.segs) >= 4 && c.segs[3] == "limits") {
+		c.fail(errRequestLimit)
+		return false
+	}
 	c.user = user
 	atomic.AddInt64(&o.apiCalls, 1)
 	return true

@@ -218,6 +218,19 @@ func (o *Org) createIngestJob(c *call) {
 	} else {
 		spec.ExternalIDFieldName = ""
 	}
+	if left, err := o.bulkBatchesLeft(c.r.Context()); err != nil {
+		c.fail(err)
+		return
+	} else if !left {
+		// UNCERTAIN: code and wording (2.0 writes 1.0's exception codes
+		// in capitals).
+		c.fail(badRequest("EXCEEDEDQUOTA", fmt.Sprintf("Exceeded the maximum number of batches (%d) allowed in a 24 hour period", o.Limits().DailyBulkApiBatches)))
+		return
+	}
+	if content != nil && int64(len(content)) > o.Limits().UploadBytes {
+		c.fail(errUploadTooLarge(o.Limits().UploadBytes))
+		return
+	}
 	j := &Job{
 		API: Bulk2, Kind: KindIngest, Operation: op, Object: obj.Name, ExternalIDField: spec.ExternalIDFieldName,
 		AssignmentRuleID: spec.AssignmentRuleID, ContentType: spec.ContentType, LineEnding: spec.LineEnding,
@@ -282,10 +295,11 @@ func (o *Org) insertJob(ctx context.Context, j *Job, content []byte) error {
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO _jobs(id, seq, api, kind, operation, object, external_id_field,
 			assignment_rule_id, content_type, line_ending, column_delimiter, concurrency_mode, api_version, query,
-			state, created_by, created_date, system_modstamp, uploaded) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			state, created_by, created_date, system_modstamp, uploaded, pk_chunking, disable_retry)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			j.ID, n, j.API, int(j.Kind), j.Operation, j.Object, j.ExternalIDField, j.AssignmentRuleID, j.ContentType,
 			j.LineEnding, j.ColumnDelimiter, j.ConcurrencyMode, j.APIVersion, j.Query, j.State, j.CreatedByID,
-			formatStamp(now), formatStamp(now), j.Uploaded); err != nil {
+			formatStamp(now), formatStamp(now), j.Uploaded, j.PKChunking, j.DisableRetry); err != nil {
 			return err
 		}
 		if content != nil {
@@ -297,22 +311,29 @@ func (o *Org) insertJob(ctx context.Context, j *Job, content []byte) error {
 
 // insertBatch stores uploaded data as a batch of job j.
 func insertBatch(ctx context.Context, tx *sql.Tx, o *Org, j *Job, data []byte, contentType string) error {
+	_, err := insertBatchTx(ctx, tx, o, j, data, contentType, "")
+	return err
+}
+
+// insertBatchTx stores data as a new Queued batch of job j (chunk is the
+// Id range of a PK chunk) and returns the batch's Id.
+func insertBatchTx(ctx context.Context, tx *sql.Tx, o *Org, j *Job, data []byte, contentType, chunk string) (string, error) {
 	n, err := nextIDs(ctx, tx, "751", 1)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var seq int
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM _batches WHERE job_id = ?`, j.ID).Scan(&seq); err != nil {
-		return err
+		return "", err
 	}
 	now := formatStamp(o.stamp())
 	id := makeID("751", n)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO _batches(id, job_id, seq, state, content_type, created_date, system_modstamp)
-		VALUES(?, ?, ?, ?, ?, ?, ?)`, id, j.ID, seq, BatchQueued, contentType, now, now); err != nil {
-		return err
+	if _, err := tx.ExecContext(ctx, `INSERT INTO _batches(id, job_id, seq, state, content_type, created_date, system_modstamp, chunk)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?)`, id, j.ID, seq, BatchQueued, contentType, now, now, chunk); err != nil {
+		return "", err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO _batch_data(batch_id, data) VALUES(?, ?)`, id, data)
-	return err
+	return id, err
 }
 
 // jobHead is the part of a 2.0 job info every form starts with.
@@ -485,9 +506,19 @@ func (o *Org) uploadJobData(c *call, id string) {
 		c.fail(&apiError{Status: http.StatusUnsupportedMediaType, Code: "UNSUPPORTEDCONTENTTYPE", Msg: "Unsupported content type: " + mt + ". Use text/csv"})
 		return
 	}
-	data, err := c.readBody()
+	limit := o.Limits().UploadBytes
+	data, err := io.ReadAll(io.LimitReader(c.r.Body, limit+1))
 	if err != nil {
-		c.fail(err)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			c.fail(errUploadTooLarge(limit))
+			return
+		}
+		c.fail(badRequest("INVALID_REQUEST", "Unable to read the request body: "+err.Error()))
+		return
+	}
+	if int64(len(data)) > limit {
+		c.fail(errUploadTooLarge(limit))
 		return
 	}
 	var conflict *apiError
@@ -524,11 +555,23 @@ func (o *Org) uploadJobData(c *call, id string) {
 	c.w.WriteHeader(http.StatusCreated)
 }
 
+// errUploadTooLarge refuses a Bulk 2.0 upload over the limit (100 MB of
+// raw CSV). UNCERTAIN: code and wording.
+func errUploadTooLarge(limit int64) *apiError {
+	return badRequest("CLIENTINPUTERROR", fmt.Sprintf("Failed to read request. Exceeded max size limit of %d", limit))
+}
+
 // patchJob serves PATCH /jobs/{ingest,query}/{id}: UploadComplete or
 // Aborted.
 func (o *Org) patchJob(c *call, kind JobKind, id string) {
 	j, ok := o.lookupJob(c, kind, id)
 	if !ok {
+		return
+	}
+	if j.API != Bulk2 {
+		// A Bulk 1.0 (Classic) job is listed here but changed only
+		// through /services/async.
+		c.fail(errNotFound)
 		return
 	}
 	body, err := c.readBody()
@@ -610,6 +653,10 @@ func (o *Org) deleteJob(c *call, kind JobKind, id string) {
 	if !ok {
 		return
 	}
+	if j.API != Bulk2 {
+		c.fail(errNotFound)
+		return
+	}
 	var conflict *apiError
 	err := o.write(c.r.Context(), func(tx *sql.Tx) error {
 		cur, err := o.jobQ(c.r.Context(), tx, j.ID)
@@ -682,7 +729,7 @@ func (o *Org) ingestResults(c *call, id string, which resultSet) {
 		w = sfcsv.NewWriter(delim, sfcsv.CRLF)
 	}
 	var header []byte
-	var body bytes.Buffer
+	var lines [][]byte
 	for _, b := range batches {
 		data, err := o.BatchData(ctx, b.ID)
 		if err != nil {
@@ -720,12 +767,12 @@ func (o *Org) ingestResults(c *call, id string, which resultSet) {
 				} else {
 					w.Quoted(msg, false)
 				}
-				body.Write(w.Bytes())
+				line := append([]byte(nil), w.Bytes()...)
 				if echo != "" {
-					body.WriteByte(delim)
-					body.WriteString(echo)
+					line = append(line, delim)
+					line = append(line, echo...)
 				}
-				body.WriteString(eol)
+				lines = append(lines, append(line, eol...))
 			}
 			rows.Close()
 		case resultsUnprocessed:
@@ -740,8 +787,7 @@ func (o *Org) ingestResults(c *call, id string, which resultSet) {
 				if i < b.NextRow || err != nil {
 					continue
 				}
-				body.Write(raw)
-				body.WriteString(eol)
+				lines = append(lines, append(append([]byte(nil), raw...), eol...))
 			}
 		}
 	}
@@ -763,6 +809,11 @@ func (o *Org) ingestResults(c *call, id string, which resultSet) {
 	c.w.Header().Set("Content-Type", ctCSV)
 	c.limitInfo()
 	c.w.WriteHeader(http.StatusOK)
+	if shuffle := o.shuffler(); shuffle != nil {
+		shuffle(len(lines), func(i, k int) { lines[i], lines[k] = lines[k], lines[i] })
+	}
 	c.w.Write(head.Bytes())
-	c.w.Write(body.Bytes())
+	for _, l := range lines {
+		c.w.Write(l)
+	}
 }

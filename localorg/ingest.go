@@ -201,14 +201,23 @@ func (p *ingestPlan) echo(cells []string, rec *recordInput) []string {
 }
 
 // applyRows applies a chunk of CSV rows inside tx and returns one result
-// per row.
-func (o *Org) applyRows(ctx context.Context, tx *sql.Tx, p *ingestPlan, chunk []inputRow, firstRow int) ([]RowResult, error) {
+// per row;
+// locked tells which rows meet an injected lock failure.
+func (o *Org) applyRows(ctx context.Context, tx *sql.Tx, p *ingestPlan, chunk []inputRow, firstRow int, locked func(row int) bool) ([]RowResult, error) {
 	w := o.newWriter(ctx, tx, p.user)
 	defer w.close()
 	out := make([]RowResult, len(chunk))
 	for i, row := range chunk {
 		rec := p.readRow(row.cells)
-		res := w.apply(p.obj, p.op, p.key, rec)
+		var res dmlResult
+		if locked(firstRow + i) {
+			res = dmlResult{err: errRowLock, id: normID(rec.id)}
+			if !sfid.Valid(rec.id) {
+				res.id = ""
+			}
+		} else {
+			res = w.apply(p.obj, p.op, p.key, rec)
+		}
 		r := RowResult{Row: firstRow + i, Success: res.ok, Created: res.created, ID: res.id}
 		if res.ok {
 			r.Values = p.echo(row.cells, rec)

@@ -82,6 +82,12 @@ type Job struct {
 	SystemModstamp   time.Time
 	// Uploaded is true once data was uploaded (2.0).
 	Uploaded bool
+	// PKChunking is the Bulk 1.0 query job's PK chunking setting
+	// ("chunkSize=N;startRow=Id"), empty when off.
+	PKChunking string
+	// DisableRetry records Sforce-Disable-Batch-Retry (Bulk 1.0). The
+	// local org never retries a batch, so it changes nothing.
+	DisableRetry bool
 
 	RecordsProcessed        int64
 	RecordsFailed           int64
@@ -121,6 +127,9 @@ type Batch struct {
 	State        string
 	StateMessage string
 	ContentType  string
+	// Chunk is the Id range "lo|hi" of a batch made by PK chunking (hi
+	// empty for the last chunk); empty for other batches.
+	Chunk string
 	// RowsTotal is the number of data rows, known once processing began
 	// (-1 before).
 	RowsTotal int
@@ -150,7 +159,7 @@ type RowResult struct {
 const jobColumns = `id, api, kind, operation, object, external_id_field, assignment_rule_id, content_type,
 	line_ending, column_delimiter, concurrency_mode, api_version, query, query_header, state, error_message, created_by,
 	created_date, system_modstamp, uploaded, records_processed, records_failed, retries,
-	total_processing_time, api_active_processing_time, apex_processing_time`
+	total_processing_time, api_active_processing_time, apex_processing_time, pk_chunking, disable_retry`
 
 type scanner interface{ Scan(...any) error }
 
@@ -161,7 +170,7 @@ func scanJob(s scanner) (*Job, error) {
 	err := s.Scan(&j.ID, &j.API, &kind, &j.Operation, &j.Object, &j.ExternalIDField, &j.AssignmentRuleID,
 		&j.ContentType, &j.LineEnding, &j.ColumnDelimiter, &j.ConcurrencyMode, &j.APIVersion, &j.Query, &j.QueryHeader, &j.State,
 		&j.ErrorMessage, &j.CreatedByID, &created, &modstamp, &j.Uploaded, &j.RecordsProcessed, &j.RecordsFailed,
-		&j.Retries, &j.TotalProcessingTime, &j.APIActiveProcessingTime, &j.ApexProcessingTime)
+		&j.Retries, &j.TotalProcessingTime, &j.APIActiveProcessingTime, &j.ApexProcessingTime, &j.PKChunking, &j.DisableRetry)
 	if err != nil {
 		return nil, err
 	}
@@ -212,14 +221,14 @@ func (o *Org) Jobs(ctx context.Context) ([]*Job, error) {
 
 const batchColumns = `id, job_id, seq, state, state_message, content_type, rows_total, next_row,
 	records_processed, records_failed, total_processing_time, api_active_processing_time,
-	apex_processing_time, created_date, system_modstamp`
+	apex_processing_time, created_date, system_modstamp, chunk`
 
 func scanBatch(s scanner) (*Batch, error) {
 	var b Batch
 	var created, modstamp string
 	err := s.Scan(&b.ID, &b.JobID, &b.Seq, &b.State, &b.StateMessage, &b.ContentType, &b.RowsTotal, &b.NextRow,
 		&b.RecordsProcessed, &b.RecordsFailed, &b.TotalProcessingTime, &b.APIActiveProcessingTime,
-		&b.ApexProcessingTime, &created, &modstamp)
+		&b.ApexProcessingTime, &created, &modstamp, &b.Chunk)
 	if err != nil {
 		return nil, err
 	}
@@ -378,4 +387,24 @@ func normID(id string) string {
 		return sfid.To18(id)
 	}
 	return id
+}
+
+// WaitBatches waits until every batch of a Bulk 1.0 job is finished
+// (Completed, Failed or NotProcessed), whatever the job's state, and
+// returns the batches.
+func (o *Org) WaitBatches(ctx context.Context, jobID string) ([]*Batch, error) {
+	for {
+		done, err := o.batchesDone(ctx, normID(jobID))
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			return o.Batches(ctx, jobID)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

@@ -10,6 +10,12 @@
 // processed asynchronously in chunks of 200 records, one transaction per
 // chunk, so a process killed mid-job resumes where the last committed chunk
 // stopped. One process holds a directory at a time (see Start).
+//
+// It enforces Salesforce's limits and daily allocations (Limits) and can
+// fail on purpose the ways Salesforce fails — 503s, expired sessions, row
+// locks, failed batches and jobs, slow processing, answers cut mid-body,
+// shuffled results (Faults) — switched from Go or through the admin API
+// under /__localorg/, for clients' reliability tests.
 package localorg
 
 import (
@@ -45,6 +51,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock replaces time.Now (tests).
 	Clock func() time.Time
+	// Limits lowers Salesforce's limits and allocations (zero fields keep
+	// Salesforce's values).
+	Limits Limits
 }
 
 func (o Options) withDefaults() Options {
@@ -57,6 +66,7 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	o.Limits = o.Limits.withDefaults()
 	return o
 }
 
@@ -85,6 +95,12 @@ type Org struct {
 	cursorSeq int64
 	// apiCalls counts authenticated API requests (DailyApiRequests).
 	apiCalls int64
+
+	limMu      sync.Mutex
+	lims       Limits    // in force; see SetLimits
+	usageSince time.Time // ResetUsage: allocations count from here
+
+	faults faultState
 	// onReset is called after Reset, by the Instance serving the org, to
 	// rewrite connection.json with the new identity.
 	onReset  func(context.Context) error
@@ -128,7 +144,8 @@ func Open(dir string, opts Options) (*Org, error) {
 		}
 		return nil, fmt.Errorf("open org %s: lock: %w", dir, err)
 	}
-	o := &Org{dir: dir, opts: opts, lock: lock, log: opts.Logger, closed: make(chan struct{})}
+	o := &Org{dir: dir, opts: opts, lock: lock, log: opts.Logger, closed: make(chan struct{}), lims: opts.Limits}
+	o.faults.jobDelay, o.faults.chunkDelay = opts.JobDelay, opts.ChunkDelay
 	if err := o.openDB(); err != nil {
 		lock.unlock()
 		return nil, fmt.Errorf("open org %s: %w", dir, err)

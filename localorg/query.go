@@ -259,10 +259,17 @@ func (o *Org) newCursor(cur *queryCursor) string {
 // order, parents nested as objects at the place of their first field
 // (null when the lookup is empty).
 func (o *Org) restRecord(c *call, cq *soql.Compiled, vals []any) jsonw.Object {
+	return queryRecord(c.ver, cq, vals, func(col soql.Column, v any) any { return formatJSON(columnField(col), v) })
+}
+
+// queryRecord builds a query record as a tree: attributes, then the
+// SELECT items in order, parents nested at the place of their first field
+// (nil when the lookup is empty). value renders a column's stored value.
+func queryRecord(ver string, cq *soql.Compiled, vals []any, value func(col soql.Column, v any) any) jsonw.Object {
 	if cq.Count {
 		rec := jsonw.Object{}.Add("attributes", jsonw.Object{}.Add("type", "AggregateResult"))
 		for _, col := range cq.Columns {
-			rec = rec.Add(col.Header, formatJSON(columnField(col), vals[col.Index]))
+			rec = rec.Add(col.Header, value(col, vals[col.Index]))
 		}
 		return rec
 	}
@@ -288,7 +295,7 @@ func (o *Org) restRecord(c *call, cq *soql.Compiled, vals []any) jsonw.Object {
 		nodes[r.Parent+1] = append(nodes[r.Parent+1], entry{name: r.Path[len(r.Path)-1], rel: i})
 	}
 	for _, col := range cq.Columns {
-		v := formatJSON(columnField(col), vals[col.Index])
+		v := value(col, vals[col.Index])
 		name := col.Header
 		if len(col.Path) > 0 {
 			name = col.Path[len(col.Path)-1]
@@ -300,7 +307,7 @@ func (o *Org) restRecord(c *call, cq *soql.Compiled, vals []any) jsonw.Object {
 	}
 	attrs := func(object string, id any) jsonw.Object {
 		s, _ := id.(string)
-		return jsonw.Object{}.Add("type", object).Add("url", "/services/data/v"+c.ver+"/sobjects/"+object+"/"+s)
+		return jsonw.Object{}.Add("type", object).Add("url", "/services/data/v"+ver+"/sobjects/"+object+"/"+s)
 	}
 	var render func(node int, object string, id any) jsonw.Object
 	render = func(node int, object string, id any) jsonw.Object {
@@ -458,6 +465,15 @@ func (o *Org) createQueryJob(c *call) {
 		c.fail(soqlError(err))
 		return
 	}
+	if n, err := o.bulkCounts(c.r.Context()); err != nil {
+		c.fail(err)
+		return
+	} else if lim := o.Limits().DailyBulkV2QueryJobs; n.queryJobs >= lim {
+		// UNCERTAIN: code and wording (2.0 writes 1.0's exception codes
+		// in capitals: INVALIDJOB, INVALIDJOBSTATE).
+		c.fail(badRequest("EXCEEDEDQUOTA", fmt.Sprintf("Exceeded the maximum number of Bulk API 2.0 query jobs (%d) allowed in a 24 hour period", lim)))
+		return
+	}
 	j := &Job{API: Bulk2, Kind: KindQuery, Operation: spec.Operation, Object: cq.Object, Query: spec.Query,
 		ContentType: "CSV", LineEnding: spec.LineEnding, ColumnDelimiter: spec.ColumnDelimiter, ConcurrencyMode: "Parallel",
 		APIVersion: c.ver, State: StateUploadComplete, CreatedByID: c.user}
@@ -476,11 +492,15 @@ const queryChunkRows = 10000
 // once, rendered as CSV and stored in chunks; pages are cut from them.
 func (o *Org) processQueryJob(ctx context.Context, j *Job) error {
 	if j.State == StateUploadComplete {
-		if err := o.pause(o.opts.JobDelay); err != nil {
+		if err := o.pause(o.jobDelay()); err != nil {
 			return err
 		}
 		ok, err := o.setJobState(ctx, j.ID, StateInProgress, "", StateUploadComplete)
 		if err != nil || !ok {
+			return err
+		}
+		if msg := o.takeJobFailure(); msg != "" {
+			_, err := o.setJobState(ctx, j.ID, StateFailed, msg, StateInProgress)
 			return err
 		}
 	}

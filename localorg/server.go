@@ -24,6 +24,7 @@ const (
 	familyOAuth        // /services/oauth2/...: {"error","error_description"}
 	familySOAP         // /services/Soap/...: SOAP fault
 	familyAdmin        // /__localorg/...: JSON error array
+	familyBulk1        // /services/async/...: XML or JSON <error>
 	familyNone         // anything else: REST shape
 )
 
@@ -41,6 +42,8 @@ type call struct {
 	user   string // the session's user Id, once authenticated
 	base   string // scheme://host of this server as the client reached it
 	pretty bool   // X-PrettyPrint asked for
+	// asyncJSON: a Bulk 1.0 answer is JSON (a JSON job or request), not XML.
+	asyncJSON bool
 }
 
 // Handler returns the org's HTTP API. Absolute URLs in answers (instance
@@ -53,6 +56,11 @@ func (o *Org) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	c.fam = familyOf(c.segs)
 	c.pretty = r.Header.Get("X-PrettyPrint") != "" && r.Header.Get("X-PrettyPrint") != "0"
 
+	if c.fam != familyAdmin {
+		if n := o.takeCut(r.URL.Path); n >= 0 {
+			w = &cutWriter{ResponseWriter: w, limit: n}
+		}
+	}
 	gz := acceptsGzip(r)
 	var gw *gzipWriter
 	if gz {
@@ -83,6 +91,13 @@ func (o *Org) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}{zr, r.Body}
 	}
 	r.Body = http.MaxBytesReader(c.w, r.Body, maxBody)
+	if c.fam == familyBulk1 {
+		c.asyncJSON = isJSONType(r.Header.Get("Content-Type"))
+	}
+	if c.fam != familyAdmin && o.takeUnavailable(r.URL.Path) {
+		c.fail(errUnavailable(c.fam))
+		return
+	}
 	o.route(c)
 }
 
@@ -111,6 +126,8 @@ func familyOf(segs []string) family {
 		return familySOAP
 	case len(segs) >= 1 && segs[0] == "__localorg":
 		return familyAdmin
+	case len(segs) >= 2 && segs[0] == "services" && segs[1] == "async":
+		return familyBulk1
 	}
 	return familyNone
 }
@@ -139,6 +156,8 @@ func (o *Org) route(c *call) {
 		c.methods(o.identity, "GET", "POST")
 	case len(s) >= 1 && s[0] == "__localorg":
 		o.routeAdmin(c)
+	case len(s) >= 2 && s[0] == "services" && s[1] == "async":
+		o.routeAsync(c)
 	default:
 		c.fail(errNotFound)
 	}
@@ -174,6 +193,8 @@ func (c *call) fail(err error) {
 		e = &apiError{Status: http.StatusRequestEntityTooLarge, Code: "REQUEST_TOO_LARGE", Msg: "Request body exceeds the maximum size"}
 	}
 	switch c.fam {
+	case familyBulk1:
+		c.asyncError(e)
 	case familyBulk2:
 		c.writeJSON(e.Status, []any{bulk2ErrorBody(e)}, true)
 	case familyOAuth:
@@ -222,7 +243,7 @@ func (c *call) noContent() {
 func (c *call) limitInfo() {
 	if c.fam == familyREST || c.fam == familyBulk2 {
 		used := atomic.LoadInt64(&c.o.apiCalls)
-		c.w.Header().Set("Sforce-Limit-Info", "api-usage="+strconv.FormatInt(used, 10)+"/"+strconv.Itoa(dailyAPIRequests))
+		c.w.Header().Set("Sforce-Limit-Info", "api-usage="+strconv.FormatInt(used, 10)+"/"+strconv.FormatInt(c.o.Limits().DailyApiRequests, 10))
 	}
 }
 

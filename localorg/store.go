@@ -98,6 +98,29 @@ var internalTables = []string{
 	) WITHOUT ROWID`,
 }
 
+// migrations add the columns later versions introduced to the tables of
+// an org made by an earlier one.
+var migrations = []struct{ table, column, def string }{
+	{"_jobs", "pk_chunking", "TEXT NOT NULL DEFAULT ''"},
+	{"_jobs", "disable_retry", "INTEGER NOT NULL DEFAULT 0"},
+	{"_batches", "chunk", "TEXT NOT NULL DEFAULT ''"},
+}
+
+func (o *Org) migrate(ctx context.Context) error {
+	for _, m := range migrations {
+		var n int
+		if err := o.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, m.table, m.column).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := o.db.ExecContext(ctx, `ALTER TABLE `+m.table+` ADD COLUMN `+m.column+` `+m.def); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // metaKeys maps _meta keys to the fields of meta.
 func (m *meta) fields() map[string]*string {
 	return map[string]*string{
@@ -122,6 +145,9 @@ func (o *Org) init(ctx context.Context) error {
 		if _, err := o.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("create store: %w", err)
 		}
+	}
+	if err := o.migrate(ctx); err != nil {
+		return fmt.Errorf("migrate store: %w", err)
 	}
 	if err := o.loadMeta(ctx); err != nil {
 		return err

@@ -17,9 +17,6 @@ const (
 	MaxAPIVersion = 66
 	// soapLoginMaxVersion: SOAP login() is not available from 65.0 on.
 	soapLoginMaxVersion = 64
-	// dailyAPIRequests is the DailyApiRequests allocation reported in
-	// Sforce-Limit-Info.
-	dailyAPIRequests = 15000
 )
 
 // versionLabel names the release of an API version: 31.0 is Summer '14,

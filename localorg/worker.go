@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sfsync/sfsync/localorg/internal/sfcsv"
 )
@@ -165,6 +166,9 @@ func (o *Org) process(item workItem) error {
 		return err
 	}
 	if item.batchID != "" {
+		if j.Kind == KindQuery {
+			return o.processQueryBatch(ctx, j, item.batchID)
+		}
 		_, err := o.processBatch(ctx, j, item.batchID)
 		return err
 	}
@@ -178,11 +182,15 @@ func (o *Org) process(item workItem) error {
 // InProgress → JobComplete or Failed.
 func (o *Org) processIngestJob(ctx context.Context, j *Job) error {
 	if j.State == StateUploadComplete {
-		if err := o.pause(o.opts.JobDelay); err != nil {
+		if err := o.pause(o.jobDelay()); err != nil {
 			return err
 		}
 		ok, err := o.setJobState(ctx, j.ID, StateInProgress, "", StateUploadComplete)
 		if err != nil || !ok {
+			return err
+		}
+		if msg := o.takeJobFailure(); msg != "" {
+			_, err := o.setJobState(ctx, j.ID, StateFailed, msg, StateInProgress)
 			return err
 		}
 	}
@@ -255,13 +263,31 @@ func (o *Org) processBatch(ctx context.Context, j *Job, batchID string) (failMsg
 		return "", err
 	}
 	if b.State == BatchQueued && j.API == Bulk1 {
-		if err := o.pause(o.opts.JobDelay); err != nil {
+		if err := o.pause(o.jobDelay()); err != nil {
 			return "", err
+		}
+		if msg := o.takeBatchFailure(); msg != "" {
+			return o.failBatch(ctx, j, b, msg)
 		}
 	}
 	data, err := o.BatchData(ctx, b.ID)
 	if err != nil {
 		return "", err
+	}
+	// XML and JSON batches were checked when they were added; here they
+	// become the CSV the engine reads.
+	var rows *batchRows
+	switch {
+	case j.API == Bulk1 && j.ContentType == asyncXML:
+		rows, err = xmlBatchRows(data)
+	case j.API == Bulk1 && j.ContentType == asyncJSON:
+		rows, err = jsonBatchRows(data)
+	}
+	if err != nil {
+		return o.failBatch(ctx, j, b, "InvalidBatch : "+err.Error())
+	}
+	if rows != nil {
+		data = rows.csv()
 	}
 	started := time.Now()
 	rd := sfcsv.NewReader(data, j.delimiter(), j.lineEnding())
@@ -275,9 +301,20 @@ func (o *Org) processBatch(ctx context.Context, j *Job, batchID string) (failMsg
 		return o.failBatch(ctx, j, b, perr.Error())
 	}
 	if b.RowsTotal < 0 {
-		n, err := countRows(rd)
+		lims := o.Limits()
+		n, err := countRows(rd, lims)
 		if err != nil {
+			var le limitError
+			if errors.As(err, &le) {
+				return o.failBatch(ctx, j, b, string(le))
+			}
 			return o.failBatch(ctx, j, b, "ClientInputError : Failed to parse CSV. "+csvErrMsg(err))
+		}
+		if j.API == Bulk1 && n > lims.BatchRecords {
+			// UNCERTAIN: wording, after the Bulk client library's own
+			// "Exceeded number of records : N. Number of records should be
+			// less than or equal to M".
+			return o.failBatch(ctx, j, b, fmt.Sprintf("InvalidBatch : Exceeded number of records : %d. Number of records should be less than or equal to %d", n, lims.BatchRecords))
 		}
 		b.RowsTotal = n
 		rd = sfcsv.NewReader(data, j.delimiter(), j.lineEnding())
@@ -318,15 +355,17 @@ func (o *Org) processBatch(ctx context.Context, j *Job, batchID string) (failMsg
 		if err != nil {
 			return "", err
 		}
-		if state == "" || state == StateAborted || state == StateFailed {
+		// A Bulk 1.0 batch in progress when its job is aborted still
+		// completes; a 2.0 job stops.
+		if state == "" || (state == StateAborted || state == StateFailed) && j.API == Bulk2 {
 			o.markBatchNotProcessed(ctx, b.ID)
 			return "", errAborted
 		}
-		if err := o.applyChunk(ctx, j, b.ID, plan, chunk, row); err != nil {
+		if err := o.applyChunk(ctx, j, b, plan, chunk, row); err != nil {
 			return "", err
 		}
 		row += len(chunk)
-		if err := o.pause(o.opts.ChunkDelay); err != nil {
+		if err := o.pause(o.chunkDelay()); err != nil {
 			return "", err
 		}
 	}
@@ -352,10 +391,12 @@ type inputRow struct {
 
 // applyChunk applies one chunk and records its results, in one
 // transaction.
-func (o *Org) applyChunk(ctx context.Context, j *Job, batchID string, plan *ingestPlan, chunk []inputRow, firstRow int) error {
+func (o *Org) applyChunk(ctx context.Context, j *Job, b *Batch, plan *ingestPlan, chunk []inputRow, firstRow int) error {
+	batchID := b.ID
+	locker := o.rowLocker()
 	return o.write(ctx, func(tx *sql.Tx) error {
 		t0 := time.Now()
-		results, err := o.applyRows(ctx, tx, plan, chunk, firstRow)
+		results, err := o.applyRows(ctx, tx, plan, chunk, firstRow, func(row int) bool { return locker.locked(b.Seq, row) })
 		if err != nil {
 			return err
 		}
@@ -421,12 +462,19 @@ func (o *Org) markBatchNotProcessed(ctx context.Context, batchID string) {
 	})
 }
 
+// limitError is a batch over a per-value or per-record limit; its text is
+// the batch's stateMessage.
+type limitError string
+
+func (e limitError) Error() string { return string(e) }
+
 // countRows reads the remaining rows, returning their number or the first
-// malformed row's error.
-func countRows(rd *sfcsv.Reader) (int, error) {
+// malformed row's error, or a limitError for a value or record longer
+// than the limits allow. UNCERTAIN: the wording of those two.
+func countRows(rd *sfcsv.Reader, lims Limits) (int, error) {
 	n := 0
 	for {
-		_, _, err := rd.Read()
+		cells, _, err := rd.Read()
 		if errors.Is(err, sfcsv.ErrEOF) {
 			return n, nil
 		}
@@ -434,6 +482,20 @@ func countRows(rd *sfcsv.Reader) (int, error) {
 			return n, err
 		}
 		n++
+		total := 0
+		for _, c := range cells {
+			k := len(c)
+			if k > lims.FieldChars/4 {
+				k = utf8.RuneCountInString(c)
+			}
+			if k > lims.FieldChars {
+				return n, limitError(fmt.Sprintf("InvalidBatch : Field value in record %d exceeds the maximum of %d characters", n, lims.FieldChars))
+			}
+			total += k
+		}
+		if total > lims.RecordChars {
+			return n, limitError(fmt.Sprintf("InvalidBatch : Record %d exceeds the maximum of %d characters", n, lims.RecordChars))
+		}
 	}
 }
 

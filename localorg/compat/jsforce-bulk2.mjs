@@ -73,6 +73,18 @@ async function main() {
   const all = await (await conn.bulk2.query('SELECT Name, IsDeleted FROM Account ORDER BY Name', { scanAll: true, pollTimeout: 60000 })).toArray();
   assert.deepEqual(all.map((r) => `${r.Name}:${r.IsDeleted}`), ['Acme Corp:true', 'Globex Inc:false', 'Initech:false']);
 
+  // hardDelete: the record is gone even from queryAll.
+  const tmp = await conn.bulk2.loadAndWaitForResults({
+    object: 'Account', operation: 'insert', input: [{ Name: 'Temp' }], pollTimeout: 60000,
+  });
+  const hard = await conn.bulk2.loadAndWaitForResults({
+    object: 'Account', operation: 'hardDelete', input: [{ Id: tmp.successfulResults[0].sf__Id }, { Id: '001EM0000000zzz' }], pollTimeout: 60000,
+  });
+  assert.equal(hard.successfulResults.length, 1);
+  assert.equal(hard.failedResults.length, 1);
+  const after = await (await conn.bulk2.query('SELECT Name FROM Account ORDER BY Name', { scanAll: true, pollTimeout: 60000 })).toArray();
+  assert.deepEqual(after.map((r) => r.Name), ['Acme Corp', 'Globex Inc', 'Initech']);
+
   // REST query and the SOAP login of older tools.
   const q = await conn.query('SELECT Id, Name FROM Account WHERE Name = \'Initech\'');
   assert.equal(q.totalSize, 1);

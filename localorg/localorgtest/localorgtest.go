@@ -7,7 +7,11 @@ package localorgtest
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/sfsync/sfsync/localorg"
 )
@@ -29,6 +33,9 @@ type Org struct {
 	UserID       string
 	APIVersion   string // the newest version served, "66.0"
 	Dir          string
+	// AdminSecret authorises the /__localorg/ admin API (header
+	// localorg.AdminSecretHeader).
+	AdminSecret string
 
 	// Org is the engine, for Go-level inspection (jobs, uploads, results).
 	Org      *localorg.Org
@@ -68,6 +75,7 @@ func StartIn(t testing.TB, dir string, opts localorg.Options) *Org {
 		UserID:        c.UserID,
 		APIVersion:    c.APIVersion,
 		Dir:           dir,
+		AdminSecret:   c.AdminSecret,
 		Org:           inst.Org,
 		Instance:      inst,
 	}
@@ -75,3 +83,81 @@ func StartIn(t testing.TB, dir string, opts localorg.Options) *Org {
 
 // Close stops the org before the test ends (to restart it with StartIn).
 func (o *Org) Close() error { return o.Instance.Close() }
+
+// SetFaults switches faults on (see localorg.Faults) until the test ends
+// or the next call.
+func (o *Org) SetFaults(t testing.TB, f localorg.Faults) {
+	t.Helper()
+	if err := o.Org.SetFaults(f); err != nil {
+		t.Fatalf("localorgtest: %v", err)
+	}
+	t.Cleanup(o.Org.ClearFaults)
+}
+
+// FailNextCalls answers the next n API calls with HTTP 503.
+func (o *Org) FailNextCalls(n int) { o.Org.FailNextCalls(n) }
+
+// ExpireSessions ends every session, as if they had timed out; clients
+// must log in again or use their refresh token.
+func (o *Org) ExpireSessions(t testing.TB) {
+	t.Helper()
+	if err := o.Org.ExpireSessions(context.Background()); err != nil {
+		t.Fatalf("localorgtest: expire sessions: %v", err)
+	}
+}
+
+// LockRows makes fraction of Bulk ingest records fail with
+// UNABLE_TO_LOCK_ROW, the same rows for the same seed.
+func (o *Org) LockRows(fraction float64, seed int64) { o.Org.LockRows(fraction, seed) }
+
+// FailNextBatch fails the next Bulk 1.0 batch with stateMessage msg.
+func (o *Org) FailNextBatch(msg string) { o.Org.FailNextBatch(msg) }
+
+// FailNextJob fails the next Bulk 2.0 job with errorMessage msg.
+func (o *Org) FailNextJob(msg string) { o.Org.FailNextJob(msg) }
+
+// SlowProcessing pauses before each job or batch and after each chunk of
+// 200 records.
+func (o *Org) SlowProcessing(job, chunk time.Duration) { o.Org.SlowProcessing(job, chunk) }
+
+// CutNextResponses cuts the next n answers to paths containing path
+// after afterBytes bytes of body.
+func (o *Org) CutNextResponses(n, afterBytes int, path string) {
+	o.Org.CutNextResponses(n, afterBytes, path)
+}
+
+// ShuffleResults shuffles Bulk 2.0 result rows (by seed) until turned off.
+func (o *Org) ShuffleResults(on bool, seed int64) { o.Org.ShuffleResults(on, seed) }
+
+// SetLimits lowers the org's limits (zero fields keep Salesforce's) until
+// the test ends, and starts the daily allocations afresh.
+func (o *Org) SetLimits(t testing.TB, l localorg.Limits) {
+	t.Helper()
+	o.Org.SetLimits(l)
+	o.Org.ResetUsage()
+	t.Cleanup(func() { o.Org.SetLimits(localorg.Limits{}) })
+}
+
+// Admin calls the admin API (path relative to /__localorg/, for example
+// "faults") with the admin secret and returns the status and body.
+func (o *Org) Admin(t testing.TB, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, o.URL+"/__localorg/"+strings.TrimPrefix(path, "/"), strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("localorgtest: %v", err)
+	}
+	req.Header.Set(localorg.AdminSecretHeader, o.AdminSecret)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("localorgtest: admin %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("localorgtest: admin %s %s: %v", method, path, err)
+	}
+	return resp.StatusCode, b
+}
