@@ -73,10 +73,17 @@ func TestApplyParentsAndChildren(t *testing.T) {
 }
 
 func TestApplyBulkUpdateSendsIdAndChangedFieldsOnly(t *testing.T) {
+	for _, api := range []JobAPI{APIBulk2, APIBulk1} {
+		t.Run(api.String(), func(t *testing.T) { testBulkUpdate(t, api) })
+	}
+}
+
+func testBulkUpdate(t *testing.T, api JobAPI) {
 	e := newApplyEnv(t)
+	opts := ApplyOptions{Jobs: JobOptions{API: APIBulkOnly, Bulk: api}}
 	res, s := e.apply(t, plan(
 		insert("Account.a", 0, "AccountNumber", set("AccountNumber", txt("A")), set("Name", txt("Alpha")), set("Description", txt("first"))),
-	), ApplyOptions{Jobs: JobOptions{API: APIBulkOnly}})
+	), opts)
 	if res.Partial() || res.Inserted != 1 {
 		t.Fatalf("insert: %+v", res)
 	}
@@ -87,20 +94,20 @@ func TestApplyBulkUpdateSendsIdAndChangedFieldsOnly(t *testing.T) {
 		Unchanged:       2,
 		UnchangedValues: []KeyValue{{"AccountNumber", txt("A")}, {"Description", txt("first")}},
 	}
-	res, s = e.apply(t, plan(up), ApplyOptions{Jobs: JobOptions{API: APIBulkOnly}})
+	res, s = e.apply(t, plan(up), opts)
 	if res.Partial() || res.Updated != 1 {
 		t.Fatalf("update: %+v", res)
 	}
 	jobs := e.jobs(t)
 	last := jobs[len(jobs)-1]
-	if last.Operation != "update" || last.Object != "Account" || last.API != 2 {
+	if last.Operation != "update" || last.Object != "Account" || last.API != map[JobAPI]int{APIBulk1: 1, APIBulk2: 2}[api] {
 		t.Fatalf("last job: %+v", last)
 	}
 	if h := e.uploadHeader(t, last.ID); h != "Id,Name" {
 		t.Errorf("update upload header %q, want Id,Name", h)
 	}
 	ups, _ := e.org.Org.JobUploads(context.Background(), last.ID)
-	if want := "Id,Name\n" + a.ID + ",Alpha Corp\n"; string(ups[0]) != want {
+	if want := "Id,Name\n" + a.ID + ",Alpha Corp\n"; len(ups) != 1 || string(ups[0]) != want {
 		t.Errorf("upload %q, want %q", ups[0], want)
 	}
 	got := e.query(t, "SELECT Name, Description FROM Account")
