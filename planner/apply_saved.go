@@ -80,6 +80,10 @@ func CheckSaved(ctx context.Context, c *bulk.Client, s *state.State, p *Plan, in
 // idChunk is how many Ids or key values one check query names.
 const idChunk = 200
 
+// keyScanThreshold is the number of inserted keys of an object above which
+// the check reads every key of the object instead of looking them up.
+const keyScanThreshold = 2000
+
 // checkModstamps reads the SystemModstamp of every record the plan touches
 // by Id and names those that moved or are gone.
 func checkModstamps(ctx context.Context, c *bulk.Client, p *Plan) ([]string, error) {
@@ -194,9 +198,19 @@ func checkInsertKeys(ctx context.Context, c *bulk.Client, p *Plan) ([]string, er
 			}
 			lits = append(lits, bulk.SOQLLiteral(bv))
 		}
-		for chunk := range slices.Chunk(lits, idChunk) {
-			soql := fmt.Sprintf("SELECT Id, %s FROM %s WHERE %s IN (%s)", strings.Join(fields, ", "), o.Object, fields[0], strings.Join(chunk, ","))
-			err := c.QueryEach(ctx, soql, bulk.QueryOptions{API: bulk.REST}, func(r bulk.Row) error {
+		// Many keys: one key-only scan of the object through the Bulk API
+		// costs less than hundreds of IN lists (each a scan of its own
+		// unless the key field is indexed).
+		queries := []string{fmt.Sprintf("SELECT Id, %s FROM %s", strings.Join(fields, ", "), o.Object)}
+		api := bulk.Bulk2
+		if len(lits) <= keyScanThreshold {
+			queries, api = nil, bulk.REST
+			for chunk := range slices.Chunk(lits, idChunk) {
+				queries = append(queries, fmt.Sprintf("SELECT Id, %s FROM %s WHERE %s IN (%s)", strings.Join(fields, ", "), o.Object, fields[0], strings.Join(chunk, ",")))
+			}
+		}
+		for _, soql := range queries {
+			err := c.QueryEach(ctx, soql, bulk.QueryOptions{API: api}, func(r bulk.Row) error {
 				vals := make([]Value, len(fields))
 				for i, f := range fields {
 					text, _ := r.Get(f)

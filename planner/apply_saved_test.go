@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -131,5 +132,28 @@ func TestCheckSaved(t *testing.T) {
 	err := (&StalePlanError{Moved: []string{"a", "b"}}).Error()
 	if want := "the saved plan no longer matches what it was made from, so it was not applied:\n  - a\n  - b\nMake a new plan (sfsync plan -out=FILE) and apply that."; err != want {
 		t.Errorf("message:\n%s\nwant:\n%s", err, want)
+	}
+}
+
+// TestCheckSavedManyInserts checks the keys of a plan with more inserts
+// than are looked up by IN lists: the object's keys are scanned instead.
+func TestCheckSavedManyInserts(t *testing.T) {
+	e := newApplyEnv(t)
+	ctx := context.Background()
+	if _, err := e.org.Instance.Client().Load(ctx, "Account", "insert", "", []byte("AccountNumber,Name\nK-1999,Taken\nother,Other\n")); err != nil {
+		t.Fatal(err)
+	}
+	var changes []Change
+	for i := range keyScanThreshold + 1 {
+		n := fmt.Sprintf("k-%d", i)
+		changes = append(changes, insert("Account.a"+n, 0, "AccountNumber", set("AccountNumber", txt(n)), set("Name", txt(n))))
+	}
+	p := plan(changes...)
+	p.OrgID = e.c.OrgID()
+	st := e.open(t)
+	err := CheckSaved(ctx, e.c, st.State(), p, nil)
+	var se *StalePlanError
+	if !errors.As(err, &se) || len(se.Moved) != 1 || !strings.HasPrefix(se.Moved[0], "Account.ak-1999, which the plan inserts, now exists in the org") {
+		t.Errorf("CheckSaved: %v", err)
 	}
 }
