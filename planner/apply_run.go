@@ -397,14 +397,14 @@ func (a *applier) result(j *job, res bulk.Result) error {
 	return nil
 }
 
-// insertOf returns the insert of the record at address in this plan; a.mu
-// held.
+// insertOf returns the insert (or replacement) of the record at address in
+// this plan; a.mu held.
 func (a *applier) insertOf(address string) *Change {
 	if a.inserts == nil {
 		a.inserts = map[string]*Change{}
 		for _, o := range a.p.Objects {
 			for i := range o.Changes {
-				if ch := &o.Changes[i]; ch.Action == Insert {
+				if ch := &o.Changes[i]; ch.Action == Insert || ch.Action == Replace {
 					a.inserts[ch.Address] = ch
 				}
 			}
