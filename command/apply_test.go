@@ -35,7 +35,7 @@ func TestParseApply(t *testing.T) {
 		{args: []string{"p", "-api", "rest"}, want: applyOptions{planFile: "p", api: planner.APIRESTOnly, maxDeletes: -1, state: stateFlags{lock: true}}},
 		{args: nil, wantErr: "apply needs the plan file that 'sfsync plan -out=FILE' saved"},
 		{args: []string{"a", "b"}, wantErr: "apply takes one plan file, not 2 arguments: a b"},
-		{args: []string{"-api=soap", "p"}, wantErr: "-api=soap: want auto, bulk or rest"},
+		{args: []string{"-api=soap", "p"}, wantErr: `-api "soap": want auto, bulk or rest`},
 		{args: []string{"-var", "novalue", "p"}, wantErr: "novalue"},
 		{args: []string{"-nope", "p"}, wantErr: "flag provided but not defined: -nope"},
 	}

@@ -89,18 +89,6 @@ type jobOptions struct {
 	env        orgOptions // org settings from SFSYNC_* variables
 }
 
-// orgOptions says how to reach the org. Secrets never come from flags.
-type orgOptions struct {
-	method                            string // hcl's auth names: sf, password, jwt, client_credentials, access_token; "" = choose
-	instanceURL, accessToken          string
-	loginURL, username                string
-	password, securityToken           string
-	clientID, clientSecret            string
-	refreshToken, jwtKeyFile, version string
-	sfOrg                             string
-	local                             string // the embedded local org's directory (org.local)
-}
-
 // parseJobArgs parses a job subcommand's arguments. It does no I/O; getenv
 // supplies the environment.
 func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOptions, error) {
@@ -109,13 +97,7 @@ func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOpt
 	fs.SetOutput(io.Discard)
 	var api string
 	f := &o.flags
-	fs.StringVar(&f.instanceURL, "instance-url", "", "")
-	fs.StringVar(&f.sfOrg, "sf-org", "", "")
-	fs.StringVar(&f.loginURL, "login-url", "", "")
-	fs.StringVar(&f.username, "username", "", "")
-	fs.StringVar(&f.clientID, "client-id", "", "")
-	fs.StringVar(&f.jwtKeyFile, "jwt-key-file", "", "")
-	fs.StringVar(&f.version, "api-version", "", "")
+	addOrgFlags(fs, f)
 	fs.BoolVar(&o.json, "json", false, "")
 	switch sub {
 	case "list":
@@ -154,145 +136,19 @@ func parseJobArgs(sub string, args []string, getenv func(string) string) (jobOpt
 	return o, nil
 }
 
-// orgFromEnv reads the SFSYNC_* variables.
-func orgFromEnv(getenv func(string) string) orgOptions {
-	return orgOptions{
-		instanceURL:   getenv("SFSYNC_INSTANCE_URL"),
-		accessToken:   getenv("SFSYNC_ACCESS_TOKEN"),
-		sfOrg:         getenv("SFSYNC_SF_ORG"),
-		loginURL:      getenv("SFSYNC_LOGIN_URL"),
-		username:      getenv("SFSYNC_USERNAME"),
-		password:      getenv("SFSYNC_PASSWORD"),
-		securityToken: getenv("SFSYNC_SECURITY_TOKEN"),
-		clientID:      getenv("SFSYNC_CLIENT_ID"),
-		clientSecret:  getenv("SFSYNC_CLIENT_SECRET"),
-		refreshToken:  getenv("SFSYNC_REFRESH_TOKEN"),
-		jwtKeyFile:    getenv("SFSYNC_JWT_KEY_FILE"),
-		version:       getenv("SFSYNC_API_VERSION"),
-	}
-}
-
-// mergeOrg takes each setting from the first source that has it: flags,
-// then the configuration's org block, then the environment.
-func mergeOrg(sources ...orgOptions) orgOptions {
-	var m orgOptions
-	pick := func(dst *string, get func(orgOptions) string) {
-		for _, s := range sources {
-			if v := get(s); v != "" {
-				*dst = v
-				return
-			}
-		}
-	}
-	pick(&m.method, func(o orgOptions) string { return o.method })
-	pick(&m.instanceURL, func(o orgOptions) string { return o.instanceURL })
-	pick(&m.accessToken, func(o orgOptions) string { return o.accessToken })
-	pick(&m.loginURL, func(o orgOptions) string { return o.loginURL })
-	pick(&m.username, func(o orgOptions) string { return o.username })
-	pick(&m.password, func(o orgOptions) string { return o.password })
-	pick(&m.securityToken, func(o orgOptions) string { return o.securityToken })
-	pick(&m.clientID, func(o orgOptions) string { return o.clientID })
-	pick(&m.clientSecret, func(o orgOptions) string { return o.clientSecret })
-	pick(&m.refreshToken, func(o orgOptions) string { return o.refreshToken })
-	pick(&m.jwtKeyFile, func(o orgOptions) string { return o.jwtKeyFile })
-	pick(&m.version, func(o orgOptions) string { return o.version })
-	pick(&m.sfOrg, func(o orgOptions) string { return o.sfOrg })
-	pick(&m.local, func(o orgOptions) string { return o.local })
-	return m
-}
-
-// authenticator picks the login method: the one the org block names, or
-// the first whose settings are present.
-func (o orgOptions) authenticator() (bulk.Authenticator, error) {
-	method := o.method
-	if method == "" {
-		switch {
-		case o.accessToken != "":
-			method = "access_token"
-		case o.sfOrg != "":
-			method = "sf"
-		case o.local != "":
-			method = "local"
-		case o.jwtKeyFile != "":
-			method = "jwt"
-		case o.refreshToken != "":
-			method = "refresh_token"
-		case o.username != "" && o.password != "" && o.clientID != "":
-			method = "oauth_password"
-		case o.username != "" && o.password != "":
-			method = "password"
-		case o.clientID != "" && o.clientSecret != "":
-			method = "client_credentials"
-		case o.instanceURL != "":
-			return nil, fmt.Errorf("no access token for %s: set SFSYNC_ACCESS_TOKEN, or the variable or file the org block's access_token_env / access_token_file names", o.instanceURL)
-		default:
-			return nil, errors.New("no org: set SFSYNC_INSTANCE_URL and SFSYNC_ACCESS_TOKEN, a login, or an org block (see 'sfsync job -help')")
-		}
-	}
-	switch method {
-	case "access_token":
-		if o.instanceURL == "" || o.accessToken == "" {
-			return nil, errors.New("an access token needs both SFSYNC_ACCESS_TOKEN and -instance-url (or SFSYNC_INSTANCE_URL)")
-		}
-		return bulk.AccessToken{InstanceURL: o.instanceURL, Token: o.accessToken}, nil
-	case "sf":
-		return bulk.SFCLI{TargetOrg: o.sfOrg}, nil
-	case "local":
-		return nil, fmt.Errorf("org.local (%s) is opened by the command itself, not through a login", o.local)
-	case "jwt":
-		if o.clientID == "" || o.username == "" || o.jwtKeyFile == "" {
-			return nil, errors.New("the JWT bearer flow needs a client id, a username and a key file")
-		}
-		return bulk.JWTBearer{LoginURL: o.loginURL, ClientID: o.clientID, Username: o.username, KeyFile: o.jwtKeyFile}, nil
-	case "refresh_token":
-		if o.clientID == "" {
-			return nil, errors.New("SFSYNC_REFRESH_TOKEN needs -client-id or SFSYNC_CLIENT_ID")
-		}
-		return &bulk.RefreshTokenFlow{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret, RefreshToken: o.refreshToken}, nil
-	case "oauth_password":
-		return bulk.PasswordFlow{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
-	case "password":
-		if o.username == "" || o.password == "" {
-			return nil, errors.New("the password login needs a username and SFSYNC_PASSWORD")
-		}
-		return bulk.SOAPLogin{LoginURL: o.loginURL, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
-	case "client_credentials":
-		if o.clientID == "" || o.clientSecret == "" {
-			return nil, errors.New("the client credentials flow needs a client id and SFSYNC_CLIENT_SECRET")
-		}
-		return bulk.ClientCredentials{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret}, nil
-	}
-	return nil, fmt.Errorf("unknown auth method %q", method)
-}
-
 func runJob(ctx context.Context, env *Env, o jobOptions) int {
-	cfgOrg, err := configOrg(env)
+	dir, block, err := configOrg(env)
 	if err != nil {
 		env.Errorf("job %s: %v", o.sub, err)
 		return ExitError
 	}
-	org := mergeOrg(o.flags, cfgOrg, o.env)
-	var auth bulk.Authenticator
-	if org.local != "" && (org.method == "" || org.method == "local") && o.flags.instanceURL == "" && o.flags.sfOrg == "" {
-		// The embedded local org: run it here (or join the process that
-		// holds it) and log in with its connection.
-		inst, err := openLocalorg(ctx, env, org.local)
-		if err != nil {
-			env.Errorf("job %s: %v", o.sub, err)
-			return ExitError
-		}
-		defer inst.Close()
-		conn := inst.Connection()
-		auth = &bulk.RefreshTokenFlow{LoginURL: conn.LoginURL, ClientID: conn.ClientID, ClientSecret: conn.ClientSecret, RefreshToken: conn.RefreshToken}
-	} else if auth, err = org.authenticator(); err != nil {
+	conn, err := connectOrg(ctx, env, o.flags, dir, block)
+	if err != nil {
 		env.Errorf("job %s: %v", o.sub, err)
 		return ExitError
 	}
-	c, err := bulk.New(ctx, bulk.Config{Auth: auth, APIVersion: org.version, Logger: env.Log})
-	if err != nil {
-		env.Errorf("%v", err)
-		return ExitError
-	}
+	defer conn.Close()
+	c := conn.Client
 	switch o.sub {
 	case "list":
 		err = jobList(ctx, env, c, o)

@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -42,5 +43,10 @@ func scriptCondition(cond string) (bool, error) {
 // start one with the localorg commands.
 func scriptSetup(env *testscript.Env) error {
 	env.Setenv("NO_COLOR", "1")
+	root, err := filepath.Abs("..")
+	if err != nil {
+		return err
+	}
+	env.Setenv("ROOT", root) // the repository, for scripts that use its examples
 	return nil
 }

@@ -74,8 +74,9 @@ type JobStatus struct {
 type ApplyResult struct {
 	// Inserted, Updated and Deleted count the records written (a replaced
 	// record counts as inserted and deleted); Adopted and Rebound the
-	// records only recorded in state.
-	Inserted, Updated, Deleted, Adopted, Rebound int
+	// records only recorded in state; Forgotten the addresses removed from
+	// state without an org write (ObjectPlan.Forget).
+	Inserted, Updated, Deleted, Adopted, Rebound, Forgotten int
 	// Failures are the records Salesforce refused or did not process,
 	// sorted by object and address.
 	Failures []RecordFailure
@@ -119,7 +120,7 @@ type SkippedChange struct {
 }
 
 // Apply executes the plan p: it writes its changes to the org through c in
-// the order ScheduleJobs gives, one job per object, operation and level,
+// the order of Plan.Jobs (JobOf), one job per object, operation and level,
 // and records every outcome in the state of st as it goes. A Bulk job's id
 // is journaled (and the state persisted) before its data is uploaded; the
 // state is persisted again after every finished job, so a killed apply
@@ -229,20 +230,14 @@ func checkOrder(p *Plan, jobs []*execJob) error {
 // to the plan and the plan lists the job, else the options' rule.
 func (a *applier) chooseAPIs(jobs []*execJob) {
 	o := a.o.Jobs.withDefaults()
-	type key struct {
-		object            string
-		op                state.Operation
-		level             int
-		deferred, replace bool
-	}
-	planned := map[key]JobAPI{}
+	planned := map[JobKey]JobAPI{}
 	if a.o.Jobs.API == 0 {
 		for _, j := range a.p.Jobs {
-			planned[key{j.Object, j.Operation, j.Level, j.Deferred, j.Replace}] = j.API
+			planned[j.Key()] = j.API
 		}
 	}
 	for _, j := range jobs {
-		if api, ok := planned[key{j.Object, j.Operation, j.Level, j.Deferred, j.Replace}]; ok && api > 0 && api < jobAPIEnd {
+		if api, ok := planned[j.key]; ok && api > 0 && api < jobAPIEnd {
 			j.API = api
 		} else {
 			j.API = o.api(j.Records)
@@ -326,10 +321,19 @@ func (a *applier) runWave(ctx context.Context, wave []*execJob) error {
 	return errors.Join(errs...)
 }
 
-// stateOnly records adoptions and rebinds, which write nothing to the org
-// (their field changes, if any, are updates in a job), and persists.
+// stateOnly records what writes nothing to the org — forgotten addresses,
+// adoptions and rebinds (whose field changes, if any, are updates in a
+// job) — and persists.
 func (a *applier) stateOnly(ctx context.Context) error {
 	n := 0
+	for _, o := range a.p.Objects {
+		for _, addr := range o.Forget {
+			if _, ok := a.s.Remove(addr); ok {
+				n++
+				a.res.Forgotten++
+			}
+		}
+	}
 	for _, o := range a.p.Objects {
 		for i := range o.Changes {
 			ch := &o.Changes[i]

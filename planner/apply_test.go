@@ -322,7 +322,7 @@ func TestApplyAdoptRebindDeleteReplace(t *testing.T) {
 		t.Fatalf("apply: failures %+v skipped %+v", res.Failures, res.Skipped)
 	}
 	want := []string{
-		"delete PricebookEntry 1 bulk2 1 replace",
+		"delete PricebookEntry 0 bulk2 1 replace",
 		"insert PricebookEntry 1 bulk2 1",
 		"update Account 0 bulk2 1",
 		"delete Contact 1 bulk2 1",

@@ -48,6 +48,10 @@ type ObjectPlan struct {
 	// Unchanged counts the desired records that already match the org (the
 	// no-ops): counted, never listed.
 	Unchanged int
+	// Forget are the addresses apply removes from state without an org
+	// write: records deleted outside sfsync that left the configuration,
+	// and records a delete = "never" object no longer declares. Sorted.
+	Forget []string
 }
 
 // Change is what the plan does to one record.
@@ -148,8 +152,8 @@ type Job struct {
 	// Deferred marks the updates that close reference cycles after the
 	// inserts.
 	Deferred bool
-	// Replace marks the deletes of records being replaced (-/+), which run
-	// before the inserts (see ScheduleJobs).
+	// Replace marks the deletes of replaced records, which run before the
+	// inserts that create them again.
 	Replace bool
 	API     JobAPI
 	Records int
@@ -478,6 +482,7 @@ func (p *Plan) Sort() {
 			slices.Sort(ch.Reasons)
 			ch.Reasons = slices.Compact(ch.Reasons)
 		}
+		slices.SortFunc(o.Forget, CompareAddresses)
 	}
 	slices.SortStableFunc(p.Warnings, func(a, b Warning) int { return CompareAddresses(a.Address, b.Address) })
 	slices.SortFunc(p.Inputs, func(a, b Input) int { return cmp.Compare(a.Name, b.Name) })

@@ -64,6 +64,7 @@ type (
 		Object    string        `json:"object"`
 		Unchanged int           `json:"unchanged,omitempty"`
 		Changes   []savedChange `json:"changes"`
+		Forget    []string      `json:"forget,omitempty"`
 	}
 	savedChange struct {
 		Action         Action         `json:"action"`
@@ -143,7 +144,7 @@ func EncodeSaved(p *Plan) ([]byte, error) {
 		sp.Inputs = append(sp.Inputs, savedInput(in))
 	}
 	for _, o := range p.Objects {
-		so := savedObject{Object: o.Object, Unchanged: o.Unchanged, Changes: []savedChange{}}
+		so := savedObject{Object: o.Object, Unchanged: o.Unchanged, Changes: []savedChange{}, Forget: o.Forget}
 		for i := range o.Changes {
 			ch := &o.Changes[i]
 			if !ch.Action.valid() {
@@ -268,7 +269,7 @@ func DecodeSaved(data []byte) (*Plan, error) {
 		if so.Object == "" {
 			return nil, errors.New("saved plan: an object without a name")
 		}
-		o := &ObjectPlan{Object: so.Object, Unchanged: so.Unchanged}
+		o := &ObjectPlan{Object: so.Object, Unchanged: so.Unchanged, Forget: so.Forget}
 		for _, sc := range so.Changes {
 			ch, err := decodeChange(so.Object, sc)
 			if err != nil {

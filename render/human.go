@@ -256,6 +256,9 @@ func jobOperation(j planner.Job) string {
 	if j.Deferred {
 		op += " (deferred)"
 	}
+	if j.Replace {
+		op += " (replaced)"
+	}
 	return op
 }
 

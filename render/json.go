@@ -55,6 +55,7 @@ type (
 		Object  string       `json:"object"`
 		Summary jsonCounts   `json:"summary"`
 		Changes []jsonChange `json:"changes"`
+		Forget  []string     `json:"forget"`
 	}
 	jsonChange struct {
 		Action          string        `json:"action"`
@@ -105,6 +106,7 @@ type (
 		Operation string `json:"operation"`
 		Level     int    `json:"level"`
 		Deferred  bool   `json:"deferred"`
+		Replace   bool   `json:"replace"`
 		API       string `json:"api"`
 		Records   int    `json:"records"`
 		Batches   int    `json:"batches"`
@@ -164,7 +166,7 @@ func (JSON) Plan(w io.Writer, p *planner.Plan) error {
 		Limits:         []jsonLimit{},
 	}
 	for _, o := range p.Objects {
-		jo := jsonObject{Object: o.Object, Summary: jsonCountsOf(o.Counts()), Changes: []jsonChange{}}
+		jo := jsonObject{Object: o.Object, Summary: jsonCountsOf(o.Counts()), Changes: []jsonChange{}, Forget: append([]string{}, o.Forget...)}
 		for i := range o.Changes {
 			jo.Changes = append(jo.Changes, jsonChangeOf(&o.Changes[i]))
 		}
@@ -176,7 +178,7 @@ func (JSON) Plan(w io.Writer, p *planner.Plan) error {
 	for _, j := range p.Jobs {
 		doc.Jobs = append(doc.Jobs, jsonJob{
 			Object: j.Object, Operation: j.Operation.String(), Level: j.Level, Deferred: j.Deferred,
-			API: j.API.String(), Records: j.Records, Batches: j.Batches,
+			Replace: j.Replace, API: j.API.String(), Records: j.Records, Batches: j.Batches,
 		})
 	}
 	for _, l := range p.Limits {

@@ -1,0 +1,269 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	hclv2 "github.com/hashicorp/hcl/v2"
+
+	"github.com/sfsync/sfsync/hcl"
+	"github.com/sfsync/sfsync/planner"
+	"github.com/sfsync/sfsync/render"
+	"github.com/sfsync/sfsync/state"
+)
+
+func init() {
+	register(&Command{
+		Name:     "plan",
+		Synopsis: "Show which records apply would insert, update and delete",
+		Usage: `Usage: sfsync [-chdir=DIR] plan [options]
+
+Reads the configuration (every *.sfsync.hcl file in the working directory),
+checks it against the org's schema, reads the org's records through Bulk API
+queries and prints what apply would do: the records it would insert (+),
+update (~, only the fields that change), delete (-), replace (-/+) and adopt
+(<=), then "Plan: N to insert, N to update, N to delete.", the Bulk jobs apply
+would run and the org's remaining daily limits. Plan never writes to the org.
+
+Options:
+  -out=FILE               save the plan to FILE for 'sfsync apply FILE', which
+                          applies it only if neither the configuration, the
+                          state nor the planned records changed since. The file
+                          can hold values of sensitive variables: it is
+                          written with mode 0600; keep it out of Git.
+  -detailed-exitcode      exit 2 when the plan has changes, 0 when it has none
+  -json                   print the plan as JSON (see docs/plan-json.md)
+  -markdown               print the plan as Markdown, for a pull request comment
+  -no-color               no color (also: NO_COLOR set, or not a terminal)
+  -target=ADDRESS         plan only this record (Account.acme,
+                          Account.country["DE"]), record block (Account.country)
+                          or object (Account), and the records it needs;
+                          repeatable
+  -max-deletes=N          fail when the plan deletes more than N records
+  -api=auto|bulk|rest     how apply writes: auto (default) uses sObject
+                          Collections below 200 records per job and the Bulk
+                          API above; bulk or rest force one
+  -var 'NAME=VALUE'       set a variable (repeatable)
+  -var-file=FILE          set variables from a file (repeatable)
+` + stateFlagsHelp + `
+` + lockFlagsHelp + `
+
+The org is the configuration's org block (org { local = DIR } runs the
+embedded local org), unless flags or SFSYNC_* variables name another; see
+'sfsync job -help' for the flags (-instance-url, -sf-org, -login-url,
+-username, -client-id, -jwt-key-file, -api-version) and variables.
+
+` + exitCodeHelp,
+		Run: runPlan,
+	})
+}
+
+// planOptions is plan's parsed command line.
+type planOptions struct {
+	vars       []hcl.VarInput
+	out        string
+	detailed   bool
+	format     render.Format
+	noColor    bool
+	targets    []string
+	maxDeletes int
+	api        planner.APIChoice
+	state      stateFlags
+	org        orgOptions
+}
+
+// targetFlags collects -target.
+type targetFlags struct{ list *[]string }
+
+func (t targetFlags) String() string { return "" }
+
+func (t targetFlags) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return errors.New("-target needs an address")
+	}
+	if strings.Contains(s, ".") {
+		if _, err := hcl.ParseAddress(s); err != nil {
+			return err
+		}
+	}
+	*t.list = append(*t.list, s)
+	return nil
+}
+
+// parsePlan parses plan's arguments. It does no I/O.
+func parsePlan(args []string) (planOptions, error) {
+	o := planOptions{format: render.FormatHuman, maxDeletes: -1, api: planner.APIAuto}
+	fs := newFlagSet("plan")
+	addVarFlags(fs, &o.vars)
+	fs.StringVar(&o.out, "out", "", "")
+	fs.BoolVar(&o.detailed, "detailed-exitcode", false, "")
+	var asJSON, asMarkdown bool
+	fs.BoolVar(&asJSON, "json", false, "")
+	fs.BoolVar(&asMarkdown, "markdown", false, "")
+	fs.BoolVar(&o.noColor, "no-color", false, "")
+	fs.Var(targetFlags{&o.targets}, "target", "")
+	fs.IntVar(&o.maxDeletes, "max-deletes", -1, "")
+	api := "auto"
+	fs.StringVar(&api, "api", "auto", "")
+	o.state.add(fs, true)
+	addOrgFlags(fs, &o.org)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("plan takes no arguments (use -chdir=DIR to plan another directory): %s", strings.Join(fs.Args(), " "))
+	}
+	switch {
+	case asJSON && asMarkdown:
+		return o, errors.New("-json and -markdown cannot be used together")
+	case asJSON:
+		o.format = render.FormatJSON
+	case asMarkdown:
+		o.format = render.FormatMarkdown
+	}
+	var err error
+	if o.api, err = planner.ParseAPIChoice(api); err != nil {
+		return o, err
+	}
+	if o.maxDeletes < -1 {
+		return o, fmt.Errorf("-max-deletes=%d: want a number of records, 0 or more", o.maxDeletes)
+	}
+	if o.out == "" && flagSet(fs, "out") {
+		return o, errors.New("-out needs a file name")
+	}
+	return o, nil
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+func runPlan(ctx context.Context, env *Env, args []string) int {
+	o, err := parsePlan(args)
+	if err != nil {
+		return usageError(env, "plan", err)
+	}
+	if o.noColor {
+		env.Color = false
+	}
+	p, code := makePlan(ctx, env, o)
+	if p == nil {
+		return code
+	}
+	view, err := render.New(o.format, env.Color)
+	if err != nil {
+		env.Errorf("%v", err)
+		return ExitError
+	}
+	if err := view.Plan(env.Stdout, p); err != nil {
+		env.Errorf("render the plan: %v", err)
+		return ExitError
+	}
+	if o.out != "" {
+		if err := planner.WriteSavedFile(env.Path(o.out), p); err != nil {
+			env.Errorf("%v", err)
+			return ExitError
+		}
+		note := env.Stdout
+		if o.format != render.FormatHuman {
+			note = env.Stderr
+		}
+		fmt.Fprintf(note, "\nSaved the plan to %s (mode 0600: it may hold sensitive values). To perform exactly these actions, run:\n  sfsync apply %s\n", o.out, o.out)
+	}
+	if o.detailed && p.Counts().HasChanges() {
+		return ExitChanges
+	}
+	return ExitOK
+}
+
+// makePlan loads the configuration, connects to the org, reads the state
+// and builds the plan. On failure it reports and returns the exit code.
+func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int) {
+	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv})
+	if diags.HasErrors() {
+		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
+		return nil, ExitError
+	}
+	writeWarnings(env, cfg, diags)
+	backend, err := stateBackend(env, o.state)
+	if err != nil {
+		return nil, reportError(env, err)
+	}
+	prog := newPlanProgress(env)
+	defer prog.finish()
+	prog.line("Connecting to the org")
+	conn, err := connectOrg(ctx, env, o.org, cfg.Dir, cfg.Org)
+	if err != nil {
+		prog.finish()
+		env.Errorf("%v", err)
+		return nil, ExitError
+	}
+	defer conn.Close()
+	store, err := openState(ctx, env, backend, o.state, "plan")
+	if err != nil {
+		prog.finish()
+		env.Errorf("%v", err)
+		return nil, ExitError
+	}
+	defer store.Close(ctx)
+	st := store.State()
+	if err := st.BindOrg(conn.Client.OrgID(), conn.Client.InstanceURL()); err != nil {
+		prog.finish()
+		env.Errorf("%v", err)
+		return nil, ExitError
+	}
+	if jobs := st.Jobs(); len(jobs) > 0 {
+		prog.finish()
+		env.Errorf("%s", journaledJobsMessage(backend, jobs))
+		return nil, ExitError
+	}
+	p, diags, err := planner.Build(ctx, planner.Options{
+		Config:     cfg,
+		State:      st,
+		Org:        conn.Client,
+		Targets:    o.targets,
+		MaxDeletes: o.maxDeletes,
+		API:        o.api,
+		Progress:   prog.event,
+	})
+	prog.finish()
+	if len(diags) > 0 {
+		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
+	}
+	if err != nil {
+		env.Errorf("%v", err)
+		return nil, ExitError
+	}
+	if p == nil {
+		return nil, ExitError
+	}
+	return p, ExitOK
+}
+
+// writeWarnings prints warning diagnostics of the configuration.
+func writeWarnings(env *Env, cfg *hcl.Config, diags hclv2.Diagnostics) {
+	if len(diags) > 0 {
+		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
+	}
+}
+
+// journaledJobsMessage explains why a plan cannot be made while the state
+// journals Bulk jobs of an apply that did not finish.
+func journaledJobsMessage(b state.Backend, jobs []state.Job) string {
+	var ids []string
+	for _, j := range jobs {
+		ids = append(ids, fmt.Sprintf("%s (%s %s)", j.ID, j.Operation, j.Object))
+	}
+	return fmt.Sprintf("%s journals Bulk jobs of an apply that did not finish: %s.\nTheir results are not in the state yet, so a plan now could insert records twice. Run 'sfsync apply' to wait for the jobs and record their results, then plan again.", b, strings.Join(ids, ", "))
+}

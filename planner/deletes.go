@@ -1,0 +1,173 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/sfsync/sfsync/hcl"
+)
+
+// deletes plans the deletes of each object by its mode: managed records
+// (in state) that left the configuration, or — scoped — every record inside
+// where that the configuration does not declare; never deletes nothing. The
+// managed records of a removed object block are deleted. State records
+// whose org record is gone, or that a never-deleting object no longer
+// declares, are forgotten. Deletes that cascade to records sfsync knows are
+// warned about.
+func (b *builder) deletes(ctx context.Context) error {
+	for _, op := range b.objects {
+		mode, reason := hcl.DeleteManaged, LeftConfig
+		if op.cfg == nil {
+			reason = ObjectRemoved
+		} else {
+			mode = op.cfg.Delete
+		}
+		deleted := map[int32]bool{}
+		for _, r := range b.st.Records(op.name) {
+			var x int32 = -1
+			if op.ix != nil {
+				if i, ok := op.ix.byIDText(r.ID); ok {
+					x = i
+				}
+			}
+			switch {
+			case x < 0:
+				if !op.goneSeen[r.Address] {
+					op.forget = append(op.forget, r.Address)
+					b.plan.Warnings = append(b.plan.Warnings, Warning{Address: r.Address, Message: fmt.Sprintf("%s %s was deleted outside sfsync and is no longer configured; apply forgets it", op.name, r.ID)})
+				}
+			case op.ix.idClaim[x] != 0:
+				// Still declared (or renamed): kept.
+			case mode == hcl.DeleteNever:
+				op.forget = append(op.forget, r.Address)
+				b.plan.Warnings = append(b.plan.Warnings, Warning{Address: r.Address, Message: fmt.Sprintf("no longer configured; %s has delete = \"never\", so %s stays in the org and apply forgets it", op.name, r.ID)})
+			default:
+				deleted[x] = true
+				op.changes = append(op.changes, b.deleteChange(op, x, r.Address, reason))
+			}
+		}
+		if mode == hcl.DeleteScoped && op.ix != nil {
+			for x := int32(0); int(x) < op.ix.Len(); x++ {
+				if op.ix.flags[x]&flagOutside != 0 || op.ix.idClaim[x] != 0 || deleted[x] {
+					continue
+				}
+				if _, managed := b.st.RecordByID(op.ix.ID(x)); managed {
+					continue // handled above
+				}
+				op.changes = append(op.changes, b.deleteChange(op, x, op.undeclaredAddress(x), NotDeclared))
+			}
+		}
+	}
+	b.cascades()
+	return nil
+}
+
+func (b *builder) deleteChange(op *objPlan, x int32, addr string, reason Reason) Change {
+	ch := Change{Action: Delete, Address: addr, Object: op.name, ID: op.ix.ID(x), SystemModstamp: op.ix.Modstamp(x), Reasons: []Reason{reason}}
+	if len(op.keyFields) > 0 {
+		ch.Key = op.orgKeyValues(x)
+	}
+	return ch
+}
+
+// undeclaredAddress names an org record the configuration does not
+// declare, the way a records_csv row with its key would be named.
+func (op *objPlan) undeclaredAddress(x int32) string {
+	var parts []string
+	for _, k := range op.ix.key {
+		parts = append(parts, op.ix.Raw(x, k))
+	}
+	return hcl.Address{Object: op.name, Label: hcl.CSVLabel, Key: strings.Join(parts, hcl.KeySeparator), Keyed: true}.String()
+}
+
+// cascades adds to each delete the records Salesforce deletes with it that
+// sfsync read: children of configured objects whose relationship to the
+// deleted record's object cascades.
+func (b *builder) cascades() {
+	for _, op := range b.objects {
+		if op.schema == nil {
+			continue
+		}
+		var dels []int
+		for i := range op.changes {
+			if op.changes[i].Action == Delete || op.changes[i].Action == Replace {
+				dels = append(dels, i)
+			}
+		}
+		if len(dels) == 0 {
+			continue
+		}
+		for _, cr := range op.schema.d.ChildRelationships {
+			if !cr.CascadeDelete {
+				continue
+			}
+			child := b.object(cr.ChildSObject)
+			if child == nil || child.ix == nil {
+				continue
+			}
+			col := child.ix.col(cr.Field)
+			if col < 0 {
+				continue
+			}
+			want := map[string]int{}
+			for _, i := range dels {
+				want[op.changes[i].ID] = i
+			}
+			found := map[int]*Cascade{}
+			for x := int32(0); int(x) < child.ix.Len(); x++ {
+				parent := child.ix.Value(x, col)
+				i, ok := want[parent.Canonical()]
+				if !ok {
+					continue
+				}
+				c := found[i]
+				if c == nil {
+					c = &Cascade{Object: child.name, Field: child.schema.field(cr.Field).Name}
+					found[i] = c
+				}
+				c.Count++
+				if r, ok := b.st.RecordByID(child.ix.ID(x)); ok {
+					c.Addresses = append(c.Addresses, r.Address)
+				}
+			}
+			for i, c := range found {
+				op.changes[i].Cascade = append(op.changes[i].Cascade, *c)
+			}
+		}
+	}
+}
+
+// checkDeletes enforces the delete budgets: an object's max_deletes and
+// the run's -max-deletes.
+func (b *builder) checkDeletes(ctx context.Context) error {
+	total := 0
+	for _, o := range b.plan.Objects {
+		n := 0
+		for i := range o.Changes {
+			if o.Changes[i].Action == Delete {
+				n++
+			}
+		}
+		total += n
+		if op := b.object(o.Object); op != nil && op.cfg != nil && op.cfg.MaxDeletes >= 0 && n > op.cfg.MaxDeletes {
+			rng := op.cfg.DeclRange
+			b.errorf(&rng, "Too many deletes", "The plan deletes %s of %s, more than max_deletes = %d allows. Check that the configuration is complete, or raise max_deletes.", records(n), o.Object, op.cfg.MaxDeletes)
+		}
+	}
+	if b.opts.MaxDeletes >= 0 && total > b.opts.MaxDeletes {
+		b.errorf(nil, "Too many deletes", "The plan deletes %s, more than -max-deletes=%d allows.", records(total), b.opts.MaxDeletes)
+	}
+	if b.diags.HasErrors() {
+		return errDiags
+	}
+	return nil
+}
+
+// records counts records in words: "1 record", "2 records".
+func records(n int) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return fmt.Sprintf("%d records", n)
+}

@@ -1,0 +1,402 @@
+package planner
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sfsync/sfsync/hcl"
+)
+
+// order puts the changes into the plan's objects and decides the order of
+// apply: an insert comes after the inserts whose Ids it needs (its level is
+// one more than theirs), so a self-referencing object becomes depth levels;
+// a true record cycle among inserts is broken by inserting one record
+// without the field and setting it in a deferred update; a standard price
+// book entry comes before the other entries of its product. Deletes are
+// leveled by object, children before parents.
+func (b *builder) order(ctx context.Context) error {
+	for _, op := range b.objects {
+		if len(op.changes) == 0 && op.unchanged == 0 && len(op.forget) == 0 {
+			continue
+		}
+		b.plan.Objects = append(b.plan.Objects, &ObjectPlan{Object: op.name, Changes: op.changes, Unchanged: op.unchanged, Forget: op.forget})
+		op.changes = nil
+	}
+	g := newInsertGraph(b.plan)
+	b.standardPriceFirst(g)
+	if err := b.breakCycles(g); err != nil {
+		return err
+	}
+	maxLevel := g.levels()
+	for _, d := range g.deferred {
+		d.Level = maxLevel + 1
+	}
+	for _, o := range b.plan.Objects {
+		for _, d := range g.deferred {
+			if d.Object == o.Object {
+				o.Changes = append(o.Changes, *d)
+			}
+		}
+	}
+	b.deleteLevels()
+	if b.diags.HasErrors() {
+		return errDiags
+	}
+	return nil
+}
+
+// insertGraph is the graph of the plan's inserts (and replacements, which
+// insert): an edge from a record to each record it needs the Id of.
+type insertGraph struct {
+	nodes  []*Change
+	byAddr map[string]int
+	edges  [][]gedge
+	extra  [][]int // order-only edges (standard price first)
+	level  []int
+	// deferred are the updates that close broken cycles.
+	deferred []*Change
+}
+
+type gedge struct {
+	to    int
+	field int // index into the from node's Fields
+}
+
+func newInsertGraph(p *Plan) *insertGraph {
+	g := &insertGraph{byAddr: map[string]int{}}
+	for _, o := range p.Objects {
+		for i := range o.Changes {
+			ch := &o.Changes[i]
+			if ch.Action == Insert || ch.Action == Replace {
+				g.byAddr[ch.Address] = len(g.nodes)
+				g.nodes = append(g.nodes, ch)
+			}
+		}
+	}
+	g.edges = make([][]gedge, len(g.nodes))
+	g.extra = make([][]int, len(g.nodes))
+	for i, ch := range g.nodes {
+		for j, f := range ch.Fields {
+			if f.Ref == "" {
+				continue
+			}
+			if to, ok := g.byAddr[f.Ref]; ok {
+				g.edges[i] = append(g.edges[i], gedge{to: to, field: j})
+			}
+		}
+	}
+	return g
+}
+
+// levels computes every insert's level and returns the highest.
+func (g *insertGraph) levels() int {
+	g.level = make([]int, len(g.nodes))
+	state := make([]uint8, len(g.nodes))
+	top := 0
+	var visit func(i int) int
+	visit = func(i int) int {
+		switch state[i] {
+		case 2:
+			return g.level[i]
+		case 1:
+			return 0 // cycles were broken; only order-only edges can loop
+		}
+		state[i] = 1
+		lv := 0
+		for _, e := range g.edges[i] {
+			if !g.nodes[i].Fields[e.field].Deferred {
+				lv = max(lv, visit(e.to)+1)
+			}
+		}
+		for _, to := range g.extra[i] {
+			lv = max(lv, visit(to)+1)
+		}
+		state[i] = 2
+		g.level[i] = lv
+		g.nodes[i].Level = lv
+		top = max(top, lv)
+		return lv
+	}
+	for i := range g.nodes {
+		visit(i)
+	}
+	return top
+}
+
+// breakCycles finds the record cycles among inserts and breaks each by
+// deferring one field of the cycle: the first, in address and field order,
+// that may be left out of an insert (nillable) and set later (updateable).
+// A cycle without such a field is an error.
+func (b *builder) breakCycles(g *insertGraph) error {
+	for {
+		cyc := g.findCycle()
+		if cyc == nil {
+			return nil
+		}
+		var pick *gedge
+		var from int
+		for _, st := range cyc {
+			e := &g.edges[st.node][st.edge]
+			ch := g.nodes[st.node]
+			f := b.schema(ch.Object).field(ch.Fields[e.field].Field)
+			if f != nil && f.Nillable && f.Updateable {
+				if pick == nil || cmp.Or(CompareAddresses(ch.Address, g.nodes[from].Address), strings.Compare(ch.Fields[e.field].Field, g.nodes[from].Fields[pick.field].Field)) < 0 {
+					pick, from = e, st.node
+				}
+			}
+		}
+		if pick == nil {
+			var path []string
+			for _, st := range cyc {
+				e := g.edges[st.node][st.edge]
+				ch := g.nodes[st.node]
+				path = append(path, fmt.Sprintf("%s.%s refers to %s", ch.Address, ch.Fields[e.field].Field, g.nodes[e.to].Address))
+			}
+			b.errorf(nil, "Reference cycle cannot be broken", "These records refer to each other's Ids, and each is inserted by this plan:\n  %s\nsfsync breaks such a cycle by inserting one record without the field and setting it afterwards, but every field in this cycle is required or cannot be updated. Remove one of the references.", strings.Join(path, "\n  "))
+			return errDiags
+		}
+		ch := g.nodes[from]
+		fc := &ch.Fields[pick.field]
+		fc.Deferred = true
+		d := &Change{Action: DeferredUpdate, Address: ch.Address, Object: ch.Object, Key: ch.Key,
+			Fields: []FieldChange{{Field: fc.Field, Old: Null(fc.New.Type()), New: fc.New, Ref: fc.Ref, Sensitive: fc.Sensitive}}}
+		g.deferred = append(g.deferred, d)
+		// The edge no longer orders the inserts.
+		g.edges[from] = slices.DeleteFunc(g.edges[from], func(e gedge) bool { return e == *pick })
+	}
+}
+
+type cycleStep struct{ node, edge int }
+
+// findCycle returns a cycle of the graph's reference edges (without
+// order-only edges), starting from the lowest node, or nil.
+func (g *insertGraph) findCycle() []cycleStep {
+	state := make([]uint8, len(g.nodes))
+	var stack []cycleStep
+	var found []cycleStep
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		state[i] = 1
+		for k, e := range g.edges[i] {
+			if g.nodes[i].Fields[e.field].Deferred {
+				continue
+			}
+			stack = append(stack, cycleStep{i, k})
+			switch state[e.to] {
+			case 0:
+				if visit(e.to) {
+					return true
+				}
+			case 1:
+				for s, st := range stack {
+					if st.node == e.to {
+						found = slices.Clone(stack[s:])
+						return true
+					}
+				}
+			}
+			stack = stack[:len(stack)-1]
+		}
+		state[i] = 2
+		return false
+	}
+	order := make([]int, len(g.nodes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, c int) int { return CompareAddresses(g.nodes[a].Address, g.nodes[c].Address) })
+	for _, i := range order {
+		if state[i] == 0 && visit(i) {
+			return found
+		}
+	}
+	return nil
+}
+
+// standardPriceFirst orders the inserts of price book entries so that a
+// product's entry in the standard price book comes before its entries in
+// other price books: Salesforce refuses the others until the standard
+// price exists.
+func (b *builder) standardPriceFirst(g *insertGraph) {
+	value := func(ch *Change, field string) string {
+		for _, f := range ch.Fields {
+			if strings.EqualFold(f.Field, field) {
+				if f.Ref != "" {
+					return "ref:" + f.Ref
+				}
+				return f.New.Canonical()
+			}
+		}
+		return ""
+	}
+	std := map[string]int{}
+	for i, ch := range g.nodes {
+		if strings.EqualFold(ch.Object, "PricebookEntry") && b.stdPricebook != "" && value(ch, "Pricebook2Id") == toID18(b.stdPricebook) {
+			std[value(ch, "Product2Id")] = i
+		}
+	}
+	for i, ch := range g.nodes {
+		if !strings.EqualFold(ch.Object, "PricebookEntry") {
+			continue
+		}
+		if s, ok := std[value(ch, "Product2Id")]; ok && s != i {
+			g.extra[i] = append(g.extra[i], s)
+		}
+	}
+}
+
+func toID18(id string) string {
+	v, err := ParseCell(FieldSpec{Type: TypeID}, id)
+	if err != nil {
+		return id
+	}
+	return v.Canonical()
+}
+
+// deleteLevels levels the deletes by object: an object whose records refer
+// to another object with deletes gets a higher level, and apply deletes the
+// highest level first, so children go before their parents.
+func (b *builder) deleteLevels() {
+	deleting := map[string]bool{}
+	for _, o := range b.plan.Objects {
+		for i := range o.Changes {
+			if o.Changes[i].Action == Delete {
+				deleting[strings.ToLower(o.Object)] = true
+			}
+		}
+	}
+	level := map[string]int{}
+	var visit func(name string, seen map[string]bool) int
+	visit = func(name string, seen map[string]bool) int {
+		if lv, ok := level[name]; ok {
+			return lv
+		}
+		if seen[name] {
+			return 0
+		}
+		seen[name] = true
+		lv := 0
+		if s := b.schema(name); s != nil {
+			for _, f := range s.d.Fields {
+				for _, to := range f.ReferenceTo {
+					t := strings.ToLower(to)
+					if t != name && deleting[t] && f.Createable {
+						lv = max(lv, visit(t, seen)+1)
+					}
+				}
+			}
+		}
+		level[name] = lv
+		return lv
+	}
+	for _, o := range b.plan.Objects {
+		lv := visit(strings.ToLower(o.Object), map[string]bool{})
+		for i := range o.Changes {
+			if o.Changes[i].Action == Delete {
+				o.Changes[i].Level = lv
+			}
+		}
+	}
+}
+
+// applyTargets keeps, with -target, only the changes of the targeted
+// records and those they need: the inserts whose Ids they refer to, and
+// their deferred updates.
+func (b *builder) applyTargets(ctx context.Context) error {
+	if len(b.opts.Targets) == 0 {
+		return nil
+	}
+	type target struct {
+		a      hcl.Address
+		object bool
+	}
+	var ts []target
+	for _, t := range b.opts.Targets {
+		if !strings.Contains(t, ".") {
+			if b.object(t) == nil {
+				b.errorf(nil, "Invalid target", "-target=%s: no object %s is configured or in state.", t, t)
+				continue
+			}
+			ts = append(ts, target{a: hcl.Address{Object: b.object(t).name}, object: true})
+			continue
+		}
+		a, err := hcl.ParseAddress(t)
+		if err != nil {
+			b.errorf(nil, "Invalid target", "-target=%s: %v.", t, err)
+			continue
+		}
+		ts = append(ts, target{a: a})
+	}
+	if b.diags.HasErrors() {
+		return errDiags
+	}
+	matches := func(addr, object string) bool {
+		a, err := hcl.ParseAddress(addr)
+		if err != nil {
+			return false
+		}
+		for _, t := range ts {
+			switch {
+			case !strings.EqualFold(t.a.Object, object):
+			case t.object:
+				return true
+			case t.a.Label == a.Label && (!t.a.Keyed || t.a.Key == a.Key && a.Keyed):
+				return true
+			}
+		}
+		return false
+	}
+	keep := map[string]bool{}
+	inserts := map[string]*Change{}
+	for _, o := range b.plan.Objects {
+		for i := range o.Changes {
+			ch := &o.Changes[i]
+			if ch.Action == Insert || ch.Action == Replace {
+				inserts[ch.Address] = ch
+			}
+		}
+	}
+	var need func(ch *Change)
+	need = func(ch *Change) {
+		if keep[ch.Address] {
+			return
+		}
+		keep[ch.Address] = true
+		for _, f := range ch.Fields {
+			if t := inserts[f.Ref]; t != nil {
+				need(t)
+			}
+		}
+	}
+	for _, o := range b.plan.Objects {
+		for i := range o.Changes {
+			if matches(o.Changes[i].Address, o.Object) {
+				need(&o.Changes[i])
+			}
+		}
+	}
+	whole := map[string]bool{}
+	for _, t := range ts {
+		if t.object {
+			whole[strings.ToLower(t.a.Object)] = true
+		}
+	}
+	var objs []*ObjectPlan
+	for _, o := range b.plan.Objects {
+		o.Changes = slices.DeleteFunc(o.Changes, func(ch Change) bool { return !keep[ch.Address] })
+		if !whole[strings.ToLower(o.Object)] {
+			o.Unchanged = 0
+			o.Forget = nil
+		}
+		if len(o.Changes) > 0 || o.Unchanged > 0 || len(o.Forget) > 0 {
+			objs = append(objs, o)
+		}
+	}
+	b.plan.Objects = objs
+	b.plan.Warnings = slices.DeleteFunc(b.plan.Warnings, func(w Warning) bool { return w.Address != "" && !keep[w.Address] })
+	b.plan.Warnings = append(b.plan.Warnings, Warning{Message: "-target is in effect: this plan covers only the targeted records and the records they need, so it may not be the whole difference between the configuration and the org"})
+	return nil
+}
