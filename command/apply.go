@@ -1,73 +1,87 @@
 package command
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"io"
 	"strings"
-	"time"
-
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/hcl"
 	"github.com/sfsync/sfsync/planner"
+	"github.com/sfsync/sfsync/render"
 	"github.com/sfsync/sfsync/state"
 )
 
 func init() {
 	register(&Command{
 		Name:     "apply",
-		Synopsis: "Write a saved plan's changes to the org through Bulk API jobs",
-		Usage: `Usage: sfsync apply [options] PLANFILE
+		Synopsis: "Write the planned changes to the org through Bulk API jobs",
+		Usage: `Usage: sfsync apply [options] [PLANFILE]
 
-Applies a plan saved by 'sfsync plan -out=PLANFILE': exactly its changes, with
-no prompt. Before writing anything it finishes the Bulk jobs a killed apply
-left in flight, then refuses the plan if anything it was made from moved:
-another org, a state another run wrote since, a changed configuration, CSV or
-variable, a record it updates or deletes that was changed in the org or is
-gone, or a record it inserts that now exists. What moved is listed.
+Without PLANFILE, makes a plan exactly as 'sfsync plan' does, shows it and
+asks 'Do you want to perform these actions?': only 'yes' proceeds
+(-auto-approve skips the question; when standard input is not a terminal,
+-auto-approve is required).
 
-Changes are written in levels — inserts (parents before children), then
-updates, deletes last (children before parents) — one Bulk job per object,
-operation and level; jobs of fewer than 200 records go through sObject
-Collections unless -api says otherwise. Every record's result is recorded in
-the state as soon as its job finishes; a job's id is saved in the state
-before its data is uploaded, so that a killed apply is finished by the next
-plan or apply without duplicates. Records that fail are listed with
-Salesforce's status code, message and fields; the records that refer to them
-are skipped. Written records are read back, and fields the org stored
+With PLANFILE, a plan saved by 'sfsync plan -out=PLANFILE', applies exactly
+its changes, without asking. The plan is refused, naming what moved, if
+anything it was made from moved: another org, a state another run wrote
+since, a changed configuration, CSV or variable, a record it updates or
+deletes that was changed in the org or is gone, or a record it inserts that
+now exists.
+
+Either way apply first finishes the Bulk jobs a killed apply left in flight
+and records their results. Changes are written in levels — inserts (parents
+before children), then updates, deletes last (children before parents) —
+one job per object, operation and level; jobs of fewer than 200 records go
+through sObject Collections, larger ones through the Bulk API (see -api).
+Every record's result is recorded in the state as soon as its job finishes,
+and a Bulk job's id is saved in the state before its data is uploaded, so a
+killed apply is finished by the next plan or apply, without duplicates.
+Records that fail are listed by object with Salesforce's status code,
+message and fields, and the records that refer to them are skipped; the rest
+is applied. Written records are read back, and fields the org stored
 differently (triggers, rounding) are reported as warnings.
 
 Options:
-  -api=auto|bulk|rest     the API writes go through: auto (the plan's choice),
-                          bulk (always a Bulk job) or rest (sObject Collections)
-  -max-deletes=N          refuse to apply a plan that deletes more than N
-                          records (default: no limit)
-  -var 'NAME=VALUE'       a variable's value, as given to plan (repeatable);
-  -var-file=FILE          the plan is refused if a value differs from the one
-                          it was made with
+  -auto-approve           apply without asking
+  -api=auto|bulk|rest     the API writes go through: auto (sObject Collections
+                          below 200 records, else the Bulk API; a saved plan
+                          keeps the choice it was made with), bulk or rest
+  -target=ADDRESS         plan and apply only this record, object or block and
+                          the records it needs (repeatable; not with PLANFILE)
+  -max-deletes=N          refuse a plan that deletes more than N records
+  -var 'NAME=VALUE'       set a variable (repeatable); with PLANFILE, the plan
+  -var-file=FILE          is refused if a value differs from its own
+  -no-color               no color in the plan
 ` + stateFlagsHelp + `
 ` + lockFlagsHelp + `
 
 Interrupting (Ctrl-C) stops starting new jobs, lets the jobs in flight finish
-and saves the state; a second Ctrl-C aborts the jobs in flight (records they
-processed stay written, and are recorded by the next run).
+and saves the state; a second Ctrl-C aborts the jobs in flight (what they
+processed stays written, and the next run records it).
 
-Exit codes: 0 applied; 1 error (nothing written, or the failure came before
-anything was written); 3 applied, but some records failed; 4 interrupted.`,
+Exit codes: 0 applied (or nothing to apply); 1 error (nothing written, or
+the failure came before anything was written), or the plan was not approved;
+3 applied, but some records failed; 4 interrupted.`,
 		Run: runApply,
 	})
 }
 
 // applyOptions are apply's arguments.
 type applyOptions struct {
-	planFile   string
-	vars       []hcl.VarInput
-	api        planner.APIChoice // 0: as planned
-	maxDeletes int               // negative: no limit
-	state      stateFlags
+	planFile    string
+	autoApprove bool
+	noColor     bool
+	vars        []hcl.VarInput
+	targets     []string
+	api         planner.APIChoice // 0: -api not given
+	maxDeletes  int               // negative: no limit
+	state       stateFlags
+	org         orgOptions
 }
 
 // parseApply parses apply's arguments. It does no I/O.
@@ -75,9 +89,13 @@ func parseApply(args []string) (applyOptions, error) {
 	o := applyOptions{maxDeletes: -1}
 	fs := newFlagSet("apply")
 	addVarFlags(fs, &o.vars)
+	fs.BoolVar(&o.autoApprove, "auto-approve", false, "")
+	fs.BoolVar(&o.noColor, "no-color", false, "")
+	fs.Var(targetFlags{&o.targets}, "target", "")
 	api := fs.String("api", "", "")
 	fs.IntVar(&o.maxDeletes, "max-deletes", -1, "")
 	o.state.add(fs, true)
+	addOrgFlags(fs, &o.org)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return o, err
@@ -87,13 +105,18 @@ func parseApply(args []string) (applyOptions, error) {
 			return o, err
 		}
 	}
+	if o.maxDeletes < -1 {
+		return o, fmt.Errorf("-max-deletes=%d: want a number of records, 0 or more", o.maxDeletes)
+	}
 	switch len(pos) {
 	case 0:
-		return o, errors.New("apply needs the plan file that 'sfsync plan -out=FILE' saved")
 	case 1:
 		o.planFile = pos[0]
 	default:
-		return o, fmt.Errorf("apply takes one plan file, not %d arguments: %s", len(pos), strings.Join(pos, " "))
+		return o, fmt.Errorf("apply takes at most one plan file, not %d arguments: %s", len(pos), strings.Join(pos, " "))
+	}
+	if o.planFile != "" && len(o.targets) > 0 {
+		return o, errors.New("-target cannot be used with a plan file: the plan was limited when it was made (plan -target)")
 	}
 	return o, nil
 }
@@ -103,63 +126,175 @@ func runApply(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return usageError(env, "apply", err)
 	}
-	p, err := planner.ReadSavedFile(env.Path(o.planFile))
-	if err != nil {
-		env.Errorf("%v", err)
-		return ExitError
+	if o.noColor {
+		env.Color = false
 	}
-	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv})
-	if diags.HasErrors() {
-		return reportError(env, &configError{files: cfg.Sources(diags), diags: diags})
-	}
-	if o.maxDeletes >= 0 {
-		if n := p.Counts().Delete; n > o.maxDeletes {
-			env.Errorf("the plan deletes %s, more than -max-deletes=%d allows; nothing was written", countNoun(n, "record"), o.maxDeletes)
+	var saved *planner.Plan
+	if o.planFile != "" {
+		if saved, err = planner.ReadSavedFile(env.Path(o.planFile)); err != nil {
+			env.Errorf("%v", err)
 			return ExitError
 		}
 	}
-	conn, err := connectForApply(ctx, env, cfg)
-	if err != nil {
-		env.Errorf("%v", err)
+	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv})
+	if diags.HasErrors() {
+		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
 		return ExitError
 	}
-	defer conn.close()
-	b, err := stateBackend(env, o.state)
+	writeWarnings(env, cfg, diags)
+	backend, err := stateBackend(env, o.state)
 	if err != nil {
 		return reportError(env, err)
 	}
-	st, err := openState(ctx, env, b, o.state, "apply")
+	prog := newPlanProgress(env)
+	defer prog.finish()
+	prog.line("Connecting to the org")
+	conn, err := connectOrg(ctx, env, o.org, cfg.Dir, cfg.Org)
 	if err != nil {
+		prog.finish()
 		env.Errorf("%v", err)
 		return ExitError
 	}
-	defer st.Close(context.WithoutCancel(ctx))
-	if err := st.State().BindOrg(conn.c.OrgID(), conn.c.InstanceURL()); err != nil {
-		env.Errorf("%v", err)
-		return ExitError
-	}
-	if err := recoverJobs(ctx, env, conn.c, st); err != nil {
-		env.Errorf("%v", err)
-		return ExitError
-	}
-	inputs, err := configInputs(cfg)
+	defer conn.Close()
+	c := conn.Client
+	store, err := openState(ctx, env, backend, o.state, "apply")
 	if err != nil {
+		prog.finish()
 		env.Errorf("%v", err)
 		return ExitError
 	}
-	if err := planner.CheckSaved(ctx, conn.c, st.State(), p, inputs); err != nil {
+	defer store.Close(context.WithoutCancel(ctx))
+	if err := store.State().BindOrg(c.OrgID(), c.InstanceURL()); err != nil {
+		prog.finish()
 		env.Errorf("%v", err)
 		return ExitError
 	}
-	if p.Counts().Empty() {
-		fmt.Fprintln(env.Stdout, "No changes. The saved plan has nothing to apply.")
+	prog.finish()
+	if err := recoverJobs(ctx, env, c, store); err != nil {
+		env.Errorf("%v", err)
+		return ExitError
+	}
+
+	p := saved
+	if p != nil {
+		inputs, err := planner.Inputs(cfg)
+		if err != nil {
+			env.Errorf("%v", err)
+			return ExitError
+		}
+		if err := planner.CheckSaved(ctx, c, store.State(), p, inputs); err != nil {
+			env.Errorf("%v", err)
+			return ExitError
+		}
+		if o.maxDeletes >= 0 {
+			if n := p.Counts().Delete; n > o.maxDeletes {
+				env.Errorf("the plan deletes %s, more than -max-deletes=%d allows; nothing was written", countNoun(n, "record"), o.maxDeletes)
+				return ExitError
+			}
+		}
+	} else {
+		prog := newPlanProgress(env)
+		built, diags, err := planner.Build(ctx, planner.Options{
+			Config:     cfg,
+			State:      store.State(),
+			Org:        c,
+			Targets:    o.targets,
+			MaxDeletes: o.maxDeletes,
+			API:        cmpOr(o.api, planner.APIAuto),
+			Progress:   prog.event,
+		})
+		prog.finish()
+		if len(diags) > 0 {
+			hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
+		}
+		if err != nil {
+			env.Errorf("%v", err)
+			return ExitError
+		}
+		if built == nil {
+			return ExitError
+		}
+		p = built
+		if err := (render.Human{Color: env.Color}).Plan(env.Stdout, p); err != nil {
+			env.Errorf("render the plan: %v", err)
+			return ExitError
+		}
+	}
+	if p.Counts().Empty() && !forgets(p) {
+		if saved != nil {
+			fmt.Fprintln(env.Stdout, "No changes. The saved plan has nothing to apply.")
+		}
 		return ExitOK
 	}
+	if saved == nil && p.Counts().HasChanges() && !o.autoApprove {
+		ok, err := confirm(env)
+		switch {
+		case err != nil:
+			env.Errorf("%v", err)
+			return ExitError
+		case !ok:
+			fmt.Fprintln(env.Stdout, "Apply cancelled.")
+			return ExitError
+		}
+	}
 	jobs := planner.JobOptions{API: o.api}
+	if saved == nil {
+		// The plan was made for this apply, with the same -api: its jobs
+		// are the ones to run.
+		jobs.API = 0
+	}
 	if cfg.Org != nil && cfg.Org.Bulk == hcl.Bulk1 {
 		jobs.Bulk = planner.APIBulk1
 	}
-	return executePlan(ctx, env, conn.c, st, p, jobs)
+	return executePlan(ctx, env, c, store, p, jobs)
+}
+
+func cmpOr(a, b planner.APIChoice) planner.APIChoice {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+// forgets reports whether the plan removes addresses from state.
+func forgets(p *planner.Plan) bool {
+	for _, o := range p.Objects {
+		if len(o.Forget) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// errNotInteractive refuses to ask a question nobody can answer.
+var errNotInteractive = errors.New("apply asks for approval, but standard input is not a terminal: run 'sfsync apply -auto-approve', or save a plan with 'sfsync plan -out=FILE' and apply that")
+
+// confirm asks whether to apply: only "yes" proceeds. A first Ctrl-C while
+// it waits is a no.
+func confirm(env *Env) (bool, error) {
+	if !env.StdinTTY {
+		return false, errNotInteractive
+	}
+	fmt.Fprint(env.Stdout, "\nDo you want to perform these actions?\n"+
+		"  sfsync will perform the actions described above.\n"+
+		"  Only 'yes' will be accepted to approve.\n\n"+
+		"  Enter a value: ")
+	answer := make(chan string, 1)
+	go func() {
+		line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			line = ""
+		}
+		answer <- strings.TrimSpace(line)
+	}()
+	select {
+	case a := <-answer:
+		fmt.Fprintln(env.Stdout)
+		return a == "yes", nil
+	case <-env.Submit.Done():
+		fmt.Fprintln(env.Stdout)
+		return false, nil
+	}
 }
 
 // executePlan applies p and reports what happened; it returns the exit
@@ -207,73 +342,4 @@ func recoverJobs(ctx context.Context, env *Env, c *bulk.Client, st *state.Store)
 		}
 	}
 	return err
-}
-
-// configInputs hashes what the configuration was built from, as plan does
-// when it saves a plan: its files and the values of its variables.
-func configInputs(cfg *hcl.Config) ([]planner.Input, error) {
-	var out []planner.Input
-	for _, path := range cfg.Inputs {
-		in, err := planner.HashFile(cfg.Dir, path)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	for _, v := range cfg.Variables {
-		if v.Value.Type() == cty.NilType {
-			continue
-		}
-		out = append(out, planner.HashVariable(v.Name, hcl.FormatValue(v.Value)))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-// applyConn is the org apply writes to.
-type applyConn struct {
-	c     *bulk.Client
-	close func()
-}
-
-// connectForApply connects to the org the configuration names (its org
-// block, else the SFSYNC_* environment): the embedded local org is started
-// here, or joined when another process holds it.
-func connectForApply(ctx context.Context, env *Env, cfg *hcl.Config) (*applyConn, error) {
-	var org orgOptions
-	if cfg.Org != nil {
-		o, err := orgFromBlock(cfg.Dir, cfg.Org, env.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		org = o
-	}
-	org = mergeOrg(org, orgFromEnv(env.Getenv))
-	conn := &applyConn{close: func() {}}
-	var auth bulk.Authenticator
-	poll := bulk.PollPolicy{}
-	if org.local != "" && (org.method == "" || org.method == "local") {
-		inst, err := openLocalorg(ctx, env, org.local)
-		if err != nil {
-			return nil, err
-		}
-		conn.close = func() { inst.Close() }
-		lc := inst.Connection()
-		auth = &bulk.RefreshTokenFlow{LoginURL: lc.LoginURL, ClientID: lc.ClientID, ClientSecret: lc.ClientSecret, RefreshToken: lc.RefreshToken}
-		// The local org answers in milliseconds: poll it accordingly.
-		poll = bulk.PollPolicy{Initial: 20 * time.Millisecond, Max: time.Second}
-	} else {
-		a, err := org.authenticator()
-		if err != nil {
-			return nil, err
-		}
-		auth = a
-	}
-	c, err := bulk.New(ctx, bulk.Config{Auth: auth, APIVersion: org.version, Logger: env.Log, Poll: poll})
-	if err != nil {
-		conn.close()
-		return nil, err
-	}
-	conn.c = c
-	return conn, nil
 }

@@ -59,7 +59,7 @@ func (d *benchDir) save(b *testing.B, p *planner.Plan) {
 	if diags.HasErrors() {
 		b.Fatal(diags)
 	}
-	inputs, err := configInputs(cfg)
+	inputs, err := planner.Inputs(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

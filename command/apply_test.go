@@ -33,8 +33,15 @@ func TestParseApply(t *testing.T) {
 				vars:  []hcl.VarInput{{Arg: "a=1"}, {File: true, Arg: "x.vars.hcl"}}},
 		},
 		{args: []string{"p", "-api", "rest"}, want: applyOptions{planFile: "p", api: planner.APIRESTOnly, maxDeletes: -1, state: stateFlags{lock: true}}},
-		{args: nil, wantErr: "apply needs the plan file that 'sfsync plan -out=FILE' saved"},
-		{args: []string{"a", "b"}, wantErr: "apply takes one plan file, not 2 arguments: a b"},
+		{args: nil, want: applyOptions{maxDeletes: -1, state: stateFlags{lock: true}}},
+		{
+			args: []string{"-auto-approve", "-no-color", "-target", "Account.acme", "-target=Contact", "-instance-url", "https://x.example"},
+			want: applyOptions{autoApprove: true, noColor: true, targets: []string{"Account.acme", "Contact"}, maxDeletes: -1,
+				state: stateFlags{lock: true}, org: orgOptions{instanceURL: "https://x.example"}},
+		},
+		{args: []string{"a", "b"}, wantErr: "apply takes at most one plan file, not 2 arguments: a b"},
+		{args: []string{"-target=Account.acme", "p"}, wantErr: "-target cannot be used with a plan file"},
+		{args: []string{"-max-deletes=-2"}, wantErr: "-max-deletes=-2: want a number of records, 0 or more"},
 		{args: []string{"-api=soap", "p"}, wantErr: `-api "soap": want auto, bulk or rest`},
 		{args: []string{"-var", "novalue", "p"}, wantErr: "novalue"},
 		{args: []string{"-nope", "p"}, wantErr: "flag provided but not defined: -nope"},
@@ -51,7 +58,7 @@ func TestParseApply(t *testing.T) {
 			t.Errorf("parseApply(%q): %v", tt.args, err)
 			continue
 		}
-		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(applyOptions{}, stateFlags{})); diff != "" {
+		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(applyOptions{}, stateFlags{}, orgOptions{})); diff != "" {
 			t.Errorf("parseApply(%q) (-want +got):\n%s", tt.args, diff)
 		}
 	}
@@ -90,7 +97,7 @@ func (d *applyDir) savePlan(t *testing.T, p *planner.Plan) string {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	inputs, err := configInputs(cfg)
+	inputs, err := planner.Inputs(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -234,6 +234,9 @@ func writeApplyResult(env *Env, res *planner.ApplyResult) {
 	if res.Rebound > 0 {
 		counts += fmt.Sprintf(", %d rebound", res.Rebound)
 	}
+	if res.Forgotten > 0 {
+		counts += fmt.Sprintf(", %d forgotten", res.Forgotten)
+	}
 	out := env.Stdout
 	fmt.Fprintln(out)
 	switch {
