@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -256,7 +257,7 @@ func ParseBatchResults1(r io.Reader, contentType string, fn func(BatchResult1) e
 type JobSpec1 struct {
 	Object              string
 	Operation           Operation // any, including Query, QueryAll and HardDelete
-	ExternalIDFieldName string    // upsert
+	ExternalIDFieldName string    // upsert only (Salesforce refuses it on other operations)
 	ContentType         string    // CSV (default), XML, JSON
 	Serial              bool      // concurrencyMode Serial instead of Parallel
 	AssignmentRuleID    string
@@ -296,7 +297,7 @@ func (c *Client) CreateJob1(ctx context.Context, spec JobSpec1) (*Job1, error) {
 	var reqType string
 	if strings.Contains(ct, "JSON") {
 		m := map[string]string{"operation": spec.Operation.String(), "object": spec.Object, "contentType": ct, "concurrencyMode": mode}
-		if spec.ExternalIDFieldName != "" {
+		if spec.ExternalIDFieldName != "" && spec.Operation == Upsert {
 			m["externalIdFieldName"] = spec.ExternalIDFieldName
 		}
 		if spec.AssignmentRuleID != "" {
@@ -309,7 +310,7 @@ func (c *Client) CreateJob1(ctx context.Context, spec JobSpec1) (*Job1, error) {
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="` + asyncNS + `">`)
 		writeXMLElem(&b, "operation", spec.Operation.String())
 		writeXMLElem(&b, "object", spec.Object)
-		if spec.ExternalIDFieldName != "" {
+		if spec.ExternalIDFieldName != "" && spec.Operation == Upsert {
 			writeXMLElem(&b, "externalIdFieldName", spec.ExternalIDFieldName)
 		}
 		writeXMLElem(&b, "concurrencyMode", mode)
@@ -563,14 +564,43 @@ func (j *Job1) Result(ctx context.Context, batchID, resultID string) (io.ReadClo
 }
 
 // IngestResults streams an ingest batch's per-record results in request
-// order.
+// order. A body that breaks mid-way is fetched again and resumed after the
+// rows already delivered.
 func (j *Job1) IngestResults(ctx context.Context, batchID string, fn func(BatchResult1) error) error {
-	resp, err := j.c.do(ctx, call{method: http.MethodGet, path: j.c.asyncPath("/job/%s/batch/%s/result", j.Info.ID, batchID), api: apiBulk1, retry: retrySafe})
-	if err != nil {
-		return fmt.Errorf("results of batch %s: %w", batchID, err)
+	delivered := 0
+	for attempt := 1; ; attempt++ {
+		resp, err := j.c.do(ctx, call{method: http.MethodGet, path: j.c.asyncPath("/job/%s/batch/%s/result", j.Info.ID, batchID), api: apiBulk1, retry: retrySafe})
+		if err != nil {
+			return fmt.Errorf("results of batch %s: %w", batchID, err)
+		}
+		seen := 0
+		err = ParseBatchResults1(resp.Body, resp.Header.Get("Content-Type"), func(r BatchResult1) error {
+			seen++
+			if seen <= delivered {
+				return nil // delivered before the body broke
+			}
+			delivered++
+			if err := fn(r); err != nil {
+				return callerError{err}
+			}
+			return nil
+		})
+		resp.Body.Close()
+		var ce callerError
+		if errors.As(err, &ce) {
+			return ce.err
+		}
+		if err != nil && transientRead(err) && attempt < j.c.retry.MaxAttempts {
+			if serr := j.c.sleep(ctx, attempt); serr != nil {
+				return serr
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("results of batch %s: %w", batchID, err)
+		}
+		return nil
 	}
-	defer resp.Body.Close()
-	return ParseBatchResults1(resp.Body, resp.Header.Get("Content-Type"), fn)
 }
 
 // BatchRequest opens the body a batch was created with.

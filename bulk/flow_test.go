@@ -20,6 +20,7 @@ import (
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/bulk/fakeorg"
+	"github.com/sfsync/sfsync/localorg/localorgtest"
 )
 
 func fast() (bulk.RetryPolicy, bulk.PollPolicy) {
@@ -453,14 +454,18 @@ func TestUnableToLockRowRetriedBounded(t *testing.T) {
 	}
 }
 
-// bulk1Org is an org the Bulk 1.0 tests run against: the fake org now;
-// localorg too once it serves Bulk 1.0 (add it to bulk1Orgs).
+// bulk1Org is an org the Bulk 1.0 tests run against: an in-process
+// localorg and the fake org.
 type bulk1Org struct {
 	name string
 	new  func(t *testing.T) bulk.Authenticator
 }
 
 var bulk1Orgs = []bulk1Org{
+	{"localorg", func(t *testing.T) bulk.Authenticator {
+		org := localorgtest.New(t)
+		return bulk.SOAPLogin{LoginURL: org.URL, Username: org.Username, Password: org.Password, SecurityToken: org.SecurityToken}
+	}},
 	{"fakeorg", func(t *testing.T) bulk.Authenticator {
 		org := fakeorg.New(t)
 		org.Set(func(o *fakeorg.Org) { o.PollsBeforeDone = 1 })
@@ -607,12 +612,13 @@ func TestBulk1SeedWorkflow(t *testing.T) {
 			if !slices.Equal(names, []string{"Ada", "Grace", "Linus"}) {
 				t.Errorf("names %v", names)
 			}
-			// Abort, and a closed job refuses batches with Salesforce's message.
-			if _, err := ins.Abort(ctx); bulk.ErrorCode(err) != "InvalidJobState" {
-				t.Errorf("abort a closed job: %v", err)
-			}
+			// A closed job refuses batches with Salesforce's message, and
+			// can still be aborted.
 			if _, err := ins.AddBatch(ctx, []byte(xmlBatch)); bulk.ErrorCode(err) != "InvalidJobState" {
 				t.Errorf("batch on a closed job: %v", err)
+			}
+			if info, err := ins.Abort(ctx); err != nil || info.State != "Aborted" {
+				t.Errorf("abort a closed job: %v %s", err, info.State)
 			}
 			// CSV and JSON batches too.
 			for _, tc := range []struct{ ct, body string }{{"CSV", "Name\nCsv One\n\"Csv, Two\"\n"}, {"JSON", `[{"Name":"Json One"},{"Name":"Json Two"}]`}} {
@@ -995,6 +1001,23 @@ func TestBrokenBodiesResume(t *testing.T) {
 			if pages != 3+2 { // three pages, two of them fetched twice
 				t.Errorf("%d page fetches, want 5", pages)
 			}
+		}
+	}
+	// A Bulk 1.0 batch's results (positional): resumed after the rows read.
+	org.Set(func(o *fakeorg.Org) { o.BreakBodies = 1 })
+	recs1 := accounts(20, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("R", i))} })
+	req1 := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs1), API: bulk.Bulk1}
+	got1 := collect(t, &req1)
+	if sum, err := c.Ingest(context.Background(), req1); err != nil || sum.Succeeded != 20 || len(got1.results) != 20 {
+		t.Errorf("1.0 results over a broken body: %v %+v", err, sum)
+	}
+	names := map[string]string{}
+	for _, r := range org.Records("Account") {
+		names[r["Id"]] = r["Name"]
+	}
+	for i := range recs1 {
+		if names[got1.results[i].ID] != fmt.Sprint("R", i) {
+			t.Errorf("1.0 record %d mapped to %s", i, got1.results[i].ID)
 		}
 	}
 	org.Set(func(o *fakeorg.Org) { o.BreakBodies = 1; o.Shuffle = true })

@@ -160,6 +160,10 @@ func validateIngest(req *IngestRequest) error {
 	default:
 		return fmt.Errorf("ingest %s: operation %v cannot write", req.Object, req.Operation)
 	}
+	if req.Operation != Upsert {
+		// Salesforce refuses externalIdFieldName on other operations.
+		req.ExternalIDField = ""
+	}
 	if req.Records == nil {
 		return fmt.Errorf("%s %s: no records", req.Operation, req.Object)
 	}

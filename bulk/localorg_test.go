@@ -24,9 +24,12 @@ import (
 	"github.com/sfsync/sfsync/localorg/localorgtest"
 )
 
-// End-to-end tests against an in-process localorg: every seed capability
-// the local org serves (Bulk 2.0, REST, logins); Bulk 1.0 stays covered by
-// the fake org until localorg serves it.
+// End-to-end tests against an in-process localorg: logins, token refresh,
+// expiry, headers, a job per operation, jobs by id, resume, describe and
+// limits. The Bulk 1.0 seed workflow (add batch as CSV/XML/JSON, refresh
+// batch states, result lists, results, close) runs through bulk1Orgs in
+// flow_test.go; localorg1_test.go and localorg_faults_test.go hold the rest
+// of Bulk 1.0 and the fault tests.
 
 func local(t *testing.T, opts localorg.Options) (*localorgtest.Org, *faultproxy.Proxy) {
 	t.Helper()

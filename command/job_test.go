@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/sfsync/sfsync/bulk"
-	"github.com/sfsync/sfsync/bulk/fakeorg"
 	"github.com/sfsync/sfsync/hcl"
+	"github.com/sfsync/sfsync/localorg/localorgtest"
 )
 
 func TestParseJobArgs(t *testing.T) {
@@ -145,10 +145,11 @@ func TestOrgFromBlock(t *testing.T) {
 	}
 }
 
-// TestJobScripts runs the job*.txtar scripts against a fake org (until
-// localorg can serve Bulk 1.0 too). Each script gets a fresh org holding a
-// finished Bulk 2.0 ingest job ($JOB2), an open one ($OPEN2), a Bulk 2.0
-// query job ($QUERY2) and a Bulk 1.0 job with a completed batch ($JOB1).
+// TestJobScripts runs the job*.txtar scripts marked [org] against an
+// in-process localorg. Each script gets a fresh org holding a finished Bulk
+// 2.0 ingest job with one failed record ($JOB2), an open one ($OPEN2), a
+// Bulk 2.0 query job ($QUERY2) and a Bulk 1.0 job with a completed batch
+// ($JOB1).
 func TestJobScripts(t *testing.T) {
 	all, _ := filepath.Glob("testdata/script/job*.txtar")
 	var files []string
@@ -171,9 +172,9 @@ func TestJobScripts(t *testing.T) {
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
-			org := fakeorg.New(env.T().(testing.TB))
+			org := localorgtest.New(env.T().(testing.TB))
 			ctx := context.Background()
-			c, err := bulk.New(ctx, bulk.Config{Auth: bulk.AccessToken{InstanceURL: org.URL(), Token: org.Token()}, APIVersion: "60.0"})
+			c, err := bulk.New(ctx, bulk.Config{Auth: bulk.AccessToken{InstanceURL: org.URL, Token: org.AccessToken}, APIVersion: "60.0"})
 			if err != nil {
 				return err
 			}
@@ -181,20 +182,36 @@ func TestJobScripts(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			c.UploadJobData2(ctx, j.ID, func() (io.Reader, error) { return strings.NewReader("Name\nAcme\nBAD\n"), nil })
-			c.SetJobState2(ctx, false, j.ID, "UploadComplete")
+			if err := c.UploadJobData2(ctx, j.ID, func() (io.Reader, error) { return strings.NewReader("Name,Phone\nAcme,1\n,2\n"), nil }); err != nil {
+				return err
+			}
+			if _, err := c.SetJobState2(ctx, false, j.ID, "UploadComplete"); err != nil {
+				return err
+			}
 			if _, err := c.WaitJob2(ctx, false, j.ID, nil); err != nil {
 				return err
 			}
-			open, _ := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Contact", Operation: bulk.Delete})
-			q, _ := c.CreateQueryJob2(ctx, bulk.QueryJobSpec2{SOQL: "SELECT Id, Name FROM Account"})
-			c.WaitJob2(ctx, true, q.ID, nil)
+			open, err := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Contact", Operation: bulk.Delete})
+			if err != nil {
+				return err
+			}
+			q, err := c.CreateQueryJob2(ctx, bulk.QueryJobSpec2{SOQL: "SELECT Id, Name FROM Account"})
+			if err != nil {
+				return err
+			}
+			if _, err := c.WaitJob2(ctx, true, q.ID, nil); err != nil {
+				return err
+			}
 			j1, err := c.CreateJob1(ctx, bulk.JobSpec1{Object: "Account", Operation: bulk.Insert})
 			if err != nil {
 				return err
 			}
-			j1.AddBatch(ctx, []byte("Name\nGlobex\n"))
-			j1.Batches(ctx)
+			if _, err := j1.AddBatch(ctx, []byte("Name\nGlobex\n")); err != nil {
+				return err
+			}
+			if _, err := j1.WaitBatches(ctx, nil); err != nil {
+				return err
+			}
 			env.Setenv("JOB2", j.ID)
 			env.Setenv("OPEN2", open.ID)
 			env.Setenv("QUERY2", q.ID)
@@ -202,13 +219,13 @@ func TestJobScripts(t *testing.T) {
 			// A configuration whose org block names the org (job_config.txtar).
 			cfgDir := filepath.Join(env.WorkDir, "cfg")
 			os.MkdirAll(cfgDir, 0o755)
-			block := fmt.Sprintf("org {\n  instance_url     = %q\n  access_token_env = \"ACME_TOKEN\"\n  api_version      = \"60.0\"\n}\n", org.URL())
+			block := fmt.Sprintf("org {\n  instance_url     = %q\n  access_token_env = \"ACME_TOKEN\"\n  api_version      = \"60.0\"\n}\n", org.URL)
 			if err := os.WriteFile(filepath.Join(cfgDir, "main.sfsync.hcl"), []byte(block), 0o644); err != nil {
 				return err
 			}
-			env.Setenv("ACME_TOKEN", org.Token())
-			env.Setenv("SFSYNC_INSTANCE_URL", org.URL())
-			env.Setenv("SFSYNC_ACCESS_TOKEN", org.Token())
+			env.Setenv("ACME_TOKEN", org.AccessToken)
+			env.Setenv("SFSYNC_INSTANCE_URL", org.URL)
+			env.Setenv("SFSYNC_ACCESS_TOKEN", org.AccessToken)
 			env.Setenv("SFSYNC_API_VERSION", "60.0")
 			return nil
 		},

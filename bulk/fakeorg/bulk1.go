@@ -107,6 +107,10 @@ func (o *Org) bulk1(w http.ResponseWriter, r *http.Request, body []byte) {
 			err1(w, isJSONReq, "InvalidJob", "Unable to parse Job")
 			return
 		}
+		if spec.Operation != "upsert" && spec.ExtID != "" {
+			err1(w, isJSONReq, "InvalidJob", "External ID field name is only valid for upsert")
+			return
+		}
 		if spec.Operation == "upsert" && spec.ExtID == "" {
 			err1(w, isJSONReq, "InvalidJob", "External ID was blank for Account. An External ID must be specified for upsert.")
 			return
@@ -149,7 +153,9 @@ func (o *Org) bulk1(w http.ResponseWriter, r *http.Request, body []byte) {
 				xml.Unmarshal(body, &st)
 			}
 			cur := j.info["state"]
-			if cur != "Open" {
+			// A closed job can still be aborted (its queued batches are
+			// then not processed); nothing else leaves a closed job.
+			if cur != "Open" && !(cur == "Closed" && st.State == "Aborted") {
 				err1(w, asJSON, "InvalidJobState", fmt.Sprintf("Job %v is not open", cur))
 				return
 			}
@@ -501,6 +507,6 @@ func (o *Org) ingestResults1(w http.ResponseWriter, j *job1, b *batch1) {
 		w.Write([]byte(s.String()))
 	default:
 		w.Header().Set("Content-Type", "text/csv")
-		writeCSV(w, b.results, false)
+		o.writeResultCSV(w, b.results, false)
 	}
 }
