@@ -40,6 +40,12 @@ func (c *orgConn) Close() error {
 // dir is the configuration directory, which a block's relative paths are
 // relative to.
 func connectOrg(ctx context.Context, env *Env, flags orgOptions, dir string, block *hcl.Org) (*orgConn, error) {
+	return connectOrgWith(ctx, env, flags, dir, block, nil)
+}
+
+// connectOrgWith is connectOrg with tune, when set, adjusting the client's
+// configuration (polling, say) before it logs in.
+func connectOrgWith(ctx context.Context, env *Env, flags orgOptions, dir string, block *hcl.Org, tune func(*bulk.Config)) (*orgConn, error) {
 	var fromBlock orgOptions
 	if block != nil {
 		var err error
@@ -66,7 +72,11 @@ func connectOrg(ctx context.Context, env *Env, flags orgOptions, dir string, blo
 			return nil, err
 		}
 	}
-	c, err := bulk.New(ctx, bulk.Config{Auth: auth, APIVersion: org.version, Logger: env.Log})
+	cfg := bulk.Config{Auth: auth, APIVersion: org.version, Logger: env.Log}
+	if tune != nil {
+		tune(&cfg)
+	}
+	c, err := bulk.New(ctx, cfg)
 	if err != nil {
 		conn.Close()
 		return nil, err

@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	hclv2 "github.com/hashicorp/hcl/v2"
 
+	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/hcl"
 	"github.com/sfsync/sfsync/planner"
 	"github.com/sfsync/sfsync/render"
@@ -188,49 +191,66 @@ func runPlan(ctx context.Context, env *Env, args []string) int {
 }
 
 // makePlan loads the configuration, connects to the org, reads the state
-// and builds the plan. On failure it reports and returns the exit code.
+// and builds the plan. The state is read while the configuration loads and
+// the org is queried: a large state takes seconds to read. On failure
+// makePlan reports and returns the exit code.
 func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int) {
+	backend, err := stateBackend(env, o.state)
+	if err != nil {
+		return nil, reportError(env, err)
+	}
+	opened := make(chan stateResult, 1)
+	go func() {
+		store, err := openState(ctx, env, backend, o.state, "plan")
+		opened <- stateResult{store, err}
+	}()
+	getStore := sync.OnceValues(func() (*state.Store, error) {
+		r := <-opened
+		return r.store, r.err
+	})
+	defer func() {
+		if store, _ := getStore(); store != nil {
+			store.Close(ctx)
+		}
+	}()
+
 	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv})
 	if diags.HasErrors() {
 		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
 		return nil, ExitError
 	}
 	writeWarnings(env, cfg, diags)
-	backend, err := stateBackend(env, o.state)
-	if err != nil {
-		return nil, reportError(env, err)
-	}
 	prog := newPlanProgress(env)
 	defer prog.finish()
 	prog.line("Connecting to the org")
-	conn, err := connectOrg(ctx, env, o.org, cfg.Dir, cfg.Org)
+	conn, err := connectOrgWith(ctx, env, o.org, cfg.Dir, cfg.Org, func(c *bulk.Config) {
+		// A plan waits for its query jobs: poll them often, so that it
+		// goes on soon after the org is done.
+		c.Poll = bulk.PollPolicy{Initial: 250 * time.Millisecond, Max: 2 * time.Second}
+	})
 	if err != nil {
 		prog.finish()
 		env.Errorf("%v", err)
 		return nil, ExitError
 	}
 	defer conn.Close()
-	store, err := openState(ctx, env, backend, o.state, "plan")
-	if err != nil {
-		prog.finish()
-		env.Errorf("%v", err)
-		return nil, ExitError
-	}
-	defer store.Close(ctx)
-	st := store.State()
-	if err := st.BindOrg(conn.Client.OrgID(), conn.Client.InstanceURL()); err != nil {
-		prog.finish()
-		env.Errorf("%v", err)
-		return nil, ExitError
-	}
-	if jobs := st.Jobs(); len(jobs) > 0 {
-		prog.finish()
-		env.Errorf("%s", journaledJobsMessage(backend, jobs))
-		return nil, ExitError
+	stateOf := func() (*state.State, error) {
+		store, err := getStore()
+		if err != nil {
+			return nil, err
+		}
+		st := store.State()
+		if err := st.BindOrg(conn.Client.OrgID(), conn.Client.InstanceURL()); err != nil {
+			return nil, err
+		}
+		if jobs := st.Jobs(); len(jobs) > 0 {
+			return nil, errors.New(journaledJobsMessage(backend, jobs))
+		}
+		return st, nil
 	}
 	p, diags, err := planner.Build(ctx, planner.Options{
 		Config:     cfg,
-		State:      st,
+		StateFunc:  stateOf,
 		Org:        conn.Client,
 		Targets:    o.targets,
 		MaxDeletes: o.maxDeletes,
@@ -249,6 +269,11 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 		return nil, ExitError
 	}
 	return p, ExitOK
+}
+
+type stateResult struct {
+	store *state.Store
+	err   error
 }
 
 // writeWarnings prints warning diagnostics of the configuration.

@@ -77,8 +77,13 @@ const DefaultRESTThreshold = 200
 type Options struct {
 	// Config is the loaded configuration (without errors).
 	Config *hcl.Config
-	// State is the state the plan starts from; nil is an empty state.
+	// State is the state the plan starts from; nil is an empty state,
+	// unless StateFunc is set.
 	State *state.State
+	// StateFunc, when State is nil, returns the state. Build calls it after
+	// starting to read the org, so that reading a large state overlaps with
+	// the org's queries.
+	StateFunc func() (*state.State, error)
 	// Org is the org the plan reads.
 	Org Org
 	// Targets, when set, limit the plan to these addresses (Object,
@@ -116,9 +121,6 @@ func Build(ctx context.Context, opts Options) (*Plan, hclv2.Diagnostics, error) 
 	if opts.Config == nil || opts.Org == nil {
 		return nil, nil, errors.New("plan: a configuration and an org are required")
 	}
-	if opts.State == nil {
-		opts.State = state.New()
-	}
 	if opts.API == 0 {
 		opts.API = APIAuto
 	}
@@ -126,6 +128,7 @@ func Build(ctx context.Context, opts Options) (*Plan, hclv2.Diagnostics, error) 
 		opts.RESTThreshold = DefaultRESTThreshold
 	}
 	b := &builder{opts: opts, cfg: opts.Config, st: opts.State, org: opts.Org, objByName: map[string]*objPlan{}}
+	defer b.awaitState() // a StateFunc's work ends before Build returns
 	b.rd = &reader{org: opts.Org, progress: opts.Progress, bulkAPI: bulk.Bulk2}
 	if b.cfg.Org != nil && b.cfg.Org.Bulk == hcl.Bulk1 {
 		b.rd.bulkAPI = bulk.Bulk1
@@ -202,6 +205,23 @@ func Inputs(cfg *hcl.Config) ([]Input, error) {
 	return out, nil
 }
 
+// awaitState returns the state, from StateFunc the first time; no state is
+// an empty one.
+func (b *builder) awaitState() (*state.State, error) {
+	if b.st == nil && b.opts.StateFunc != nil {
+		st, err := b.opts.StateFunc()
+		b.opts.StateFunc = nil
+		if err != nil {
+			return nil, err
+		}
+		b.st = st
+	}
+	if b.st == nil {
+		b.st = state.New()
+	}
+	return b.st, nil
+}
+
 // errDiags stops a build whose diagnostics say why.
 var errDiags = errors.New("the configuration has errors")
 
@@ -254,9 +274,10 @@ func (b *builder) schema(object string) *objectSchema { return b.schemas[strings
 
 func (b *builder) object(name string) *objPlan { return b.objByName[strings.ToLower(name)] }
 
-// describe fetches the describe of every object the configuration, the
-// state and the data lookups name, and of the parents of relationship
-// columns. Objects the org does not have are diagnostics.
+// describe fetches the describe of every object the configuration and the
+// data lookups name, and of the parents of relationship columns. Objects
+// the org does not have are diagnostics. The objects only the state names
+// are described once the state is read (removedObjects).
 func (b *builder) describe(ctx context.Context) error {
 	b.progress(ProgressEvent{Step: "describe"})
 	g, err := b.org.DescribeGlobal(ctx)
@@ -292,14 +313,6 @@ func (b *builder) describe(ctx context.Context) error {
 	for _, d := range b.cfg.Data {
 		rng := d.DeclRange
 		need(d.Object, &rng, "data block "+d.Addr())
-	}
-	for _, name := range b.st.Objects() {
-		if b.cfg.Object(name) != nil {
-			continue
-		}
-		// A removed object block: its managed records are deleted. An object
-		// the org lost is reported when its records are looked for.
-		need(name, nil, "named by the state")
 	}
 	// Parents of relationship columns and the targets of reference fields.
 	for _, o := range b.cfg.Objects {

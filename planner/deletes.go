@@ -23,40 +23,30 @@ func (b *builder) deletes(ctx context.Context) error {
 		} else {
 			mode = op.cfg.Delete
 		}
-		deleted := map[int32]bool{}
-		for _, r := range b.st.Records(op.name) {
-			var x int32 = -1
-			if op.ix != nil {
-				if i, ok := op.ix.byIDText(r.ID); ok {
-					x = i
+		if op.ix != nil {
+			for x := int32(0); int(x) < op.ix.Len(); x++ {
+				if op.ix.idClaim[x] != 0 {
+					continue // declared (or renamed): kept
 				}
-			}
-			switch {
-			case x < 0:
-				if !op.goneSeen[r.Address] {
+				r, managed := b.st.RecordByID(op.ix.ID(x))
+				switch {
+				case managed && mode == hcl.DeleteNever:
 					op.forget = append(op.forget, r.Address)
-					b.plan.Warnings = append(b.plan.Warnings, Warning{Address: r.Address, Message: fmt.Sprintf("%s %s was deleted outside sfsync and is no longer configured; apply forgets it", op.name, r.ID)})
+					b.plan.Warnings = append(b.plan.Warnings, Warning{Address: r.Address, Message: fmt.Sprintf("no longer configured; %s has delete = \"never\", so %s stays in the org and apply forgets it", op.name, r.ID)})
+				case managed:
+					op.changes = append(op.changes, b.deleteChange(op, x, r.Address, reason))
+				case mode == hcl.DeleteScoped && op.ix.flags[x]&flagOutside == 0:
+					op.changes = append(op.changes, b.deleteChange(op, x, op.undeclaredAddress(x), NotDeclared))
 				}
-			case op.ix.idClaim[x] != 0:
-				// Still declared (or renamed): kept.
-			case mode == hcl.DeleteNever:
-				op.forget = append(op.forget, r.Address)
-				b.plan.Warnings = append(b.plan.Warnings, Warning{Address: r.Address, Message: fmt.Sprintf("no longer configured; %s has delete = \"never\", so %s stays in the org and apply forgets it", op.name, r.ID)})
-			default:
-				deleted[x] = true
-				op.changes = append(op.changes, b.deleteChange(op, x, r.Address, reason))
 			}
 		}
-		if mode == hcl.DeleteScoped && op.ix != nil {
-			for x := int32(0); int(x) < op.ix.Len(); x++ {
-				if op.ix.flags[x]&flagOutside != 0 || op.ix.idClaim[x] != 0 || deleted[x] {
-					continue
-				}
-				if _, managed := b.st.RecordByID(op.ix.ID(x)); managed {
-					continue // handled above
-				}
-				op.changes = append(op.changes, b.deleteChange(op, x, op.undeclaredAddress(x), NotDeclared))
+		for _, addr := range sortedKeys(op.gone) {
+			if op.goneSeen[addr] {
+				continue // inserted again
 			}
+			r := op.gone[addr]
+			op.forget = append(op.forget, addr)
+			b.plan.Warnings = append(b.plan.Warnings, Warning{Address: addr, Message: fmt.Sprintf("%s %s was deleted outside sfsync and is no longer configured; apply forgets it", op.name, r.ID)})
 		}
 	}
 	b.cascades()

@@ -23,7 +23,7 @@ func (b *builder) replacements(ctx context.Context) error {
 		res := b.cfg.NewResolver(b.lookupRef)
 		for _, op := range ops {
 			b.muted++
-			b.eachDesired(op, res, func(d *desiredRec) {
+			b.eachDesired(op, res, false, func(d *desiredRec) {
 				id := op.slot(d.ord)
 				if !d.ok || id.org < 0 || id.kind == identUnknown || id.kind == identInsert || id.flags&flagReplace != 0 {
 					return
@@ -31,7 +31,7 @@ func (b *builder) replacements(ctx context.Context) error {
 				for _, dv := range d.vals {
 					if createOnly(dv.desc) && (dv.ref != "" || !op.ix.Value(id.org, op.ix.col(dv.field)).Equal(dv.v)) {
 						id.flags |= flagReplace
-						op.replaced[d.ord] = d.addr
+						op.replaced[d.ord] = d.address()
 						changed = true
 						return
 					}
@@ -66,7 +66,7 @@ func (b *builder) diff(ctx context.Context) error {
 		res := b.cfg.NewResolver(b.lookupRef)
 		reqReported := map[*csvPlan]bool{}
 		n := int64(0)
-		b.eachDesired(op, res, func(d *desiredRec) {
+		b.eachDesired(op, res, true, func(d *desiredRec) {
 			b.diffRecord(op, d, reqReported)
 			if n++; n%100_000 == 0 {
 				b.progress(ProgressEvent{Step: "plan", Object: op.name, Rows: n})
@@ -81,14 +81,23 @@ func (b *builder) diff(ctx context.Context) error {
 }
 
 // keyOf is the desired record's key values, in key order (null where the
-// value is the Id of a record this plan inserts).
-func (op *objPlan) keyOf(d *desiredRec) []KeyValue {
+// value is the Id of a record this plan inserts). org is the record's org
+// record, or -1: a value that is the org's text is not among the parsed
+// values.
+func (op *objPlan) keyOf(d *desiredRec, org int32) []KeyValue {
 	out := make([]KeyValue, 0, len(op.keyFields))
 	for i, f := range op.keyFields {
 		kv := KeyValue{Field: f, Value: Null(op.keySpecs[i].Type)}
+		found := false
 		for _, dv := range d.vals {
 			if strings.EqualFold(dv.field, f) {
-				kv.Value = dv.v
+				kv.Value, found = dv.v, true
+			}
+		}
+		if !found && org >= 0 {
+			kv.Value = op.ix.Value(org, op.ix.key[i])
+			if kv.Value.typ == TypeNumber || kv.Value.typ == TypeInteger {
+				kv.Value.approx = false
 			}
 		}
 		out = append(out, kv)
@@ -104,10 +113,10 @@ func (b *builder) diffRecord(op *objPlan, d *desiredRec, reqReported map[*csvPla
 	rng := d.rng
 	if id.kind == identInsert {
 		if !op.schema.d.Createable {
-			b.errorf(&rng, "Object cannot be inserted", "%s is a new record, but %s records cannot be created through the API.", d.addr, op.name)
+			b.errorf(&rng, "Object cannot be inserted", "%s is a new record, but %s records cannot be created through the API.", d.address(), op.name)
 			return
 		}
-		ch := Change{Action: Insert, Address: d.addr, Object: op.name, Key: op.keyOf(d)}
+		ch := Change{Action: Insert, Address: d.address(), Object: op.name, Key: op.keyOf(d, -1)}
 		if id.flags&flagDeletedOutside != 0 {
 			ch.Reasons = append(ch.Reasons, DeletedOutside)
 		}
@@ -116,7 +125,7 @@ func (b *builder) diffRecord(op *objPlan, d *desiredRec, reqReported map[*csvPla
 			set[strings.ToLower(dv.field)] = true
 			if !dv.desc.Createable {
 				r := dv.rng
-				b.errorf(&r, "Field cannot be set on insert", "%s is a new record, but %s.%s can only be updated, not set when a record is created.", d.addr, op.name, dv.field)
+				b.errorf(&r, "Field cannot be set on insert", "%s is a new record, but %s.%s can only be updated, not set when a record is created.", d.address(), op.name, dv.field)
 				continue
 			}
 			ch.Fields = append(ch.Fields, FieldChange{Field: dv.field, Old: Null(dv.v.Type()), New: dv.v, Ref: dv.ref, Sensitive: dv.sensitive})
@@ -128,13 +137,14 @@ func (b *builder) diffRecord(op *objPlan, d *desiredRec, reqReported map[*csvPla
 
 	x := id.org
 	ch := Change{
-		Address:        d.addr,
+		Address:        d.address(),
 		Object:         op.name,
 		ID:             op.ix.ID(x),
-		Key:            op.keyOf(d),
+		Key:            op.keyOf(d, id.org),
 		SystemModstamp: op.ix.Modstamp(x),
 	}
 	replace := id.flags&flagReplace != 0
+	ch.Unchanged = d.same
 	for _, dv := range d.vals {
 		col := op.ix.col(dv.field)
 		if col < 0 {
@@ -156,10 +166,10 @@ func (b *builder) diffRecord(op *objPlan, d *desiredRec, reqReported map[*csvPla
 			ch.Unchanged++
 		case createOnly(dv.desc):
 			r := dv.rng
-			b.errorf(&r, "Create-only field changes", "%s.%s can be set only when a record is created, and %s (%s) has %s. To change it, set replace = true in object %q: the record is then deleted and inserted again (-/+).", d.addr, dv.field, d.addr, ch.ID, old.Display(), op.name)
+			b.errorf(&r, "Create-only field changes", "%s.%s can be set only when a record is created, and %s (%s) has %s. To change it, set replace = true in object %q: the record is then deleted and inserted again (-/+).", d.address(), dv.field, d.address(), ch.ID, old.Display(), op.name)
 		case !dv.desc.Updateable:
 			r := dv.rng
-			b.errorf(&r, "Field cannot be updated", "%s.%s cannot be changed on an existing record.", d.addr, dv.field)
+			b.errorf(&r, "Field cannot be updated", "%s.%s cannot be changed on an existing record.", d.address(), dv.field)
 		default:
 			ch.Fields = append(ch.Fields, fc)
 		}
@@ -168,7 +178,7 @@ func (b *builder) diffRecord(op *objPlan, d *desiredRec, reqReported map[*csvPla
 	case replace:
 		ch.Action = Replace
 		if !op.schema.d.Deletable || !op.schema.d.Createable {
-			b.errorf(&rng, "Record cannot be replaced", "%s must be replaced (a create-only field changes), but %s records cannot be deleted and created through the API.", d.addr, op.name)
+			b.errorf(&rng, "Record cannot be replaced", "%s must be replaced (a create-only field changes), but %s records cannot be deleted and created through the API.", d.address(), op.name)
 		}
 		set := map[string]bool{}
 		for _, dv := range d.vals {
@@ -186,11 +196,11 @@ func (b *builder) diffRecord(op *objPlan, d *desiredRec, reqReported map[*csvPla
 		ch.Action = Update
 	}
 	if ch.Action != Replace && len(ch.Fields) > 0 && !op.schema.d.Updateable {
-		b.errorf(&rng, "Object cannot be updated", "%s differs from the org, but %s records cannot be updated through the API.", d.addr, op.name)
+		b.errorf(&rng, "Object cannot be updated", "%s differs from the org, but %s records cannot be updated through the API.", d.address(), op.name)
 	}
 	if id.flags&flagOutsideWhere != 0 {
 		ch.Reasons = append(ch.Reasons, OutsideWhere)
-		b.plan.Warnings = append(b.plan.Warnings, Warning{Address: d.addr, Message: fmt.Sprintf("found outside where (%s); planned as an update, never as a second insert", op.cfg.Where)})
+		b.plan.Warnings = append(b.plan.Warnings, Warning{Address: d.address(), Message: fmt.Sprintf("found outside where (%s); planned as an update, never as a second insert", op.cfg.Where)})
 	}
 	if id.flags&flagKeyRestored != 0 {
 		ch.Reasons = append(ch.Reasons, KeyRestored)
@@ -220,9 +230,9 @@ func (b *builder) checkRequired(op *objPlan, d *desiredRec, set map[string]bool,
 		}
 		reported[d.csv] = true
 		rng := d.csv.src.Range
-		b.errorf(&rng, "Required field missing", "%s creates %s records (%s is the first), which need %s, but the file has no such column.", d.csv.src.Path, op.name, d.addr, strings.Join(missing, ", "))
+		b.errorf(&rng, "Required field missing", "%s creates %s records (%s is the first), which need %s, but the file has no such column.", d.csv.src.Path, op.name, d.address(), strings.Join(missing, ", "))
 		return
 	}
 	rng := d.rng
-	b.errorf(&rng, "Required field missing", "%s is a new %s record, which needs %s.", d.addr, op.name, strings.Join(missing, " and "))
+	b.errorf(&rng, "Required field missing", "%s is a new %s record, which needs %s.", d.address(), op.name, strings.Join(missing, " and "))
 }

@@ -345,7 +345,7 @@ func (b *builder) identifyOne(op *objPlan, p pendingKey) {
 			}
 			if p.key.known {
 				b.registerKey(op, p)
-				if p.key.norm != op.ix.normKey(x) && b.stateKeyNorm(op, st.Key) == p.key.norm {
+				if !op.ix.keyIs(x, p.key.norm) && b.stateKeyNorm(op, st.Key) == p.key.norm {
 					// The configuration still has the key state recorded:
 					// someone edited it in the org.
 					id.flags |= flagKeyRestored

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/sfsync/sfsync/bulk"
-	"github.com/sfsync/sfsync/internal/sfid"
 )
 
 // orgIndex holds the org records of one object that a plan read: the rows of
@@ -43,6 +43,7 @@ type orgIndex struct {
 	byID  map[[18]byte]int32
 	byKey map[uint64]int32 // hash of the normalized key → first record with it
 	next  []int32          // the next record with the same key hash, or -1
+	one   [1]int32         // lookupKey's answer when it is one record
 }
 
 // Record flags.
@@ -54,6 +55,28 @@ const (
 // keySep joins the normalized values of a composite key. No key value
 // contains it (field values are text without NUL).
 const keySep = "\x00"
+
+// reserve makes room for n more records, so that reading a large object
+// does not grow the maps and slices step by step.
+func (ix *orgIndex) reserve(n int) {
+	if n <= 0 || n > 50_000_000 {
+		return
+	}
+	total := ix.Len() + n
+	if len(ix.byID) == 0 {
+		ix.byID = make(map[[18]byte]int32, total)
+		if len(ix.key) > 0 {
+			ix.byKey = make(map[uint64]int32, total)
+		}
+	}
+	ix.ids = slices.Grow(ix.ids, 18*n)
+	ix.modstamps = slices.Grow(ix.modstamps, n)
+	ix.flags = slices.Grow(ix.flags, n)
+	ix.idClaim = slices.Grow(ix.idClaim, n)
+	ix.keyClaim = slices.Grow(ix.keyClaim, n)
+	ix.next = slices.Grow(ix.next, n)
+	ix.offs = slices.Grow(ix.offs, n*ix.stride())
+}
 
 func newOrgIndex(object string, cols []string, specs []FieldSpec, key []string, keyCS []bool) (*orgIndex, error) {
 	ix := &orgIndex{
@@ -112,11 +135,10 @@ func (ix *orgIndex) reader(h *bulk.Header) (*colReader, error) {
 // kept once. It returns the record's position.
 func (ix *orgIndex) add(r *colReader, row bulk.Row, flags uint8) (int32, error) {
 	idText := row.Values[r.id]
-	if !sfid.Valid(idText) {
+	id, ok := idKey(idText)
+	if !ok {
 		return -1, fmt.Errorf("query %s: %q is not a record Id", ix.object, idText)
 	}
-	var id [18]byte
-	copy(id[:], sfid.To18(idText))
 	if i, ok := ix.byID[id]; ok {
 		return i, nil
 	}
@@ -126,7 +148,7 @@ func (ix *orgIndex) add(r *colReader, row bulk.Row, flags uint8) (int32, error) 
 	var stamp int64
 	if r.modstamp >= 0 {
 		if s := row.Values[r.modstamp]; s != "" {
-			t, err := parseDateTime(s)
+			t, err := parseStamp(s)
 			if err != nil {
 				// Bulk 1.0 JSON and REST render +0000 offsets, which
 				// parseDateTime reads; anything else is a bug to report.
@@ -243,17 +265,16 @@ func (ix *orgIndex) col(field string) int {
 
 // byIDText finds a record by Id (15 or 18 characters).
 func (ix *orgIndex) byIDText(id string) (int32, bool) {
-	if !sfid.Valid(id) {
+	k, ok := idKey(id)
+	if !ok {
 		return -1, false
 	}
-	var k [18]byte
-	copy(k[:], sfid.To18(id))
 	i, ok := ix.byID[k]
 	return i, ok
 }
 
 // lookupKey returns the records whose normalized key is key, in the order
-// they were read.
+// they were read. The common answers, none and one, allocate nothing.
 func (ix *orgIndex) lookupKey(key string) []int32 {
 	i, ok := ix.byKey[maphash.String(ix.seed, key)]
 	if !ok {
@@ -261,9 +282,85 @@ func (ix *orgIndex) lookupKey(key string) []int32 {
 	}
 	var out []int32
 	for ; i >= 0; i = ix.next[i] {
-		if ix.normKey(i) == key {
-			out = append(out, i)
+		if ix.keyIs(i, key) {
+			if out == nil {
+				out = ix.one[:1:1]
+				out[0] = i
+				continue
+			}
+			out = append(out[:len(out):len(out)], i)
 		}
 	}
+	if len(out) == 1 {
+		// Callers read the answer before the next lookup.
+		return out
+	}
 	return out
+}
+
+// keyIs reports whether record i's normalized key is key, without
+// allocating.
+func (ix *orgIndex) keyIs(i int32, key string) bool {
+	base := int(i) * ix.stride()
+	return string(ix.arena[ix.offs[base]:ix.offs[base+1]]) == key
+}
+
+// parseStamp reads a SystemModstamp: quickly in the form Bulk query results
+// render datetimes (2024-01-15T10:00:00.000Z), which is read for every
+// record, else as any datetime.
+func parseStamp(s string) (time.Time, error) {
+	if len(s) == 24 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == '.' && s[23] == 'Z' {
+		n := func(i, j int) (int, bool) {
+			v := 0
+			for k := i; k < j; k++ {
+				c := s[k]
+				if c < '0' || c > '9' {
+					return 0, false
+				}
+				v = v*10 + int(c-'0')
+			}
+			return v, true
+		}
+		y, ok1 := n(0, 4)
+		mo, ok2 := n(5, 7)
+		d, ok3 := n(8, 10)
+		h, ok4 := n(11, 13)
+		mi, ok5 := n(14, 16)
+		sec, ok6 := n(17, 19)
+		ms, ok7 := n(20, 23)
+		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && sec < 60 {
+			return time.Date(y, time.Month(mo), d, h, mi, sec, ms*int(time.Millisecond), time.UTC), nil
+		}
+	}
+	return parseDateTime(s)
+}
+
+// idKey is the 18-character form of a 15- or 18-character Id, as the index
+// keys records; ok is false for anything else. It is sfid.To18 and
+// sfid.Valid without allocating, since it runs for every record read.
+func idKey(id string) (k [18]byte, ok bool) {
+	if len(id) != 15 && len(id) != 18 {
+		return k, false
+	}
+	for i := 0; i < 15; i++ {
+		c := id[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return k, false
+		}
+		k[i] = c
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+	for chunk := 0; chunk < 3; chunk++ {
+		n := 0
+		for i := 0; i < 5; i++ {
+			if c := id[chunk*5+i]; 'A' <= c && c <= 'Z' {
+				n |= 1 << i
+			}
+		}
+		k[15+chunk] = alphabet[n]
+		if len(id) == 18 && !strings.EqualFold(id[15+chunk:16+chunk], alphabet[n:n+1]) {
+			return k, false
+		}
+	}
+	return k, true
 }

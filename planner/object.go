@@ -208,3 +208,13 @@ type relAnswer struct {
 	id    string
 	count int
 }
+
+// desiredCount is the number of desired records: record block instances and
+// CSV rows.
+func (op *objPlan) desiredCount() int {
+	n := len(op.blocks)
+	for _, cp := range op.csv {
+		n += len(cp.rows)
+	}
+	return n
+}

@@ -35,6 +35,17 @@ func (b *builder) read(ctx context.Context) error {
 			return err
 		}
 	}
+	if _, err := b.awaitState(); err != nil {
+		return err
+	}
+	if err := b.removedObjects(ctx); err != nil {
+		return err
+	}
+	for _, op := range b.objects {
+		if err := b.readManaged(ctx, op); err != nil {
+			return err
+		}
+	}
 	if b.object("PricebookEntry") != nil {
 		err := b.rd.query(ctx, "lookup", "Pricebook2", "SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1", 1, func(row bulk.Row) error {
 			b.stdPricebook, _ = row.Get("Id")
@@ -130,39 +141,36 @@ func orgCty(f *bulk.Field, text string) cty.Value {
 	return cty.StringVal(v.Canonical())
 }
 
-// readObject reads an object's records inside its where (all of them
-// without one), then the records state binds to this object that the query
-// did not return. A removed object's records are read by Id only.
+// readObject reads a configured object's records inside its where (all of
+// them without one).
 func (b *builder) readObject(ctx context.Context, op *objPlan) error {
-	recs := b.st.Records(op.name)
-	op.gone = map[string]state.Record{}
 	if op.schema == nil {
-		// The org has no such object any more: nothing to delete.
-		for _, r := range recs {
-			op.gone[r.Address] = r
-		}
 		return nil
 	}
-	specs := make([]FieldSpec, len(op.cols))
-	for i, c := range op.cols {
-		specs[i] = op.schema.spec(c)
-	}
-	ix, err := newOrgIndex(op.name, op.cols, specs, op.keyFields, op.keyCS)
-	if err != nil {
+	if err := b.newIndex(op); err != nil {
 		return err
 	}
-	op.ix = ix
+	ix := op.ix
 	if op.cfg != nil {
 		where := strings.TrimSpace(op.cfg.Where)
 		rng := op.cfg.WhereRange
-		n, err := b.rd.count(ctx, op.name, where)
-		if msg, ok := soqlError(err); ok && where != "" {
-			b.errorf(&rng, "Invalid where condition", "The query of %s failed: %s", op.name, msg)
-			return nil
+		// A configuration of many records is planned against an org with
+		// at least as many, as a rule: read through the Bulk API without
+		// counting first (counting a large object takes a while).
+		// Otherwise count, to read small results through REST.
+		n := int64(op.desiredCount())
+		if n <= restReadLimit {
+			var err error
+			n, err = b.rd.count(ctx, op.name, where)
+			if msg, ok := soqlError(err); ok && where != "" {
+				b.errorf(&rng, "Invalid where condition", "The query of %s failed: %s", op.name, msg)
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("count %s: %w", op.name, err)
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("count %s: %w", op.name, err)
-		}
+		ix.reserve(int(n))
 		soql := "SELECT " + selectList(op.cols) + " FROM " + op.name
 		if where != "" {
 			soql += " WHERE " + where
@@ -176,6 +184,38 @@ func (b *builder) readObject(ctx context.Context, op *objPlan) error {
 		}
 		ix.full = where == ""
 	}
+	return nil
+}
+
+func (b *builder) newIndex(op *objPlan) error {
+	specs := make([]FieldSpec, len(op.cols))
+	for i, c := range op.cols {
+		specs[i] = op.schema.spec(c)
+	}
+	ix, err := newOrgIndex(op.name, op.cols, specs, op.keyFields, op.keyCS)
+	op.ix = ix
+	return err
+}
+
+// readManaged reads the records state binds to op's object that the query
+// over where did not return (by Id), and notes those the org no longer has.
+// A removed object's records are read by Id only.
+func (b *builder) readManaged(ctx context.Context, op *objPlan) error {
+	recs := b.st.Records(op.name)
+	op.gone = map[string]state.Record{}
+	if op.schema == nil {
+		// The org has no such object any more: nothing to delete.
+		for _, r := range recs {
+			op.gone[r.Address] = r
+		}
+		return nil
+	}
+	if op.ix == nil {
+		if err := b.newIndex(op); err != nil {
+			return err
+		}
+	}
+	ix := op.ix
 	var missing []string
 	for _, r := range recs {
 		if _, ok := ix.byIDText(r.ID); !ok {

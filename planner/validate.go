@@ -163,18 +163,6 @@ func (b *builder) validate(ctx context.Context) error {
 			}
 		}
 	}
-	// Objects the state names that are no longer configured.
-	for _, name := range b.st.Objects() {
-		if b.cfg.Object(name) != nil || b.object(name) != nil {
-			continue
-		}
-		op := &objPlan{name: name, goneSeen: map[string]bool{}}
-		if s := b.schema(name); s != nil {
-			op.name, op.schema = s.name, s
-		}
-		b.objects = append(b.objects, op)
-		b.objByName[strings.ToLower(op.name)] = op
-	}
 	b.rels = rels
 	for _, d := range b.cfg.Data {
 		s := b.schema(d.Object)
@@ -310,4 +298,29 @@ func csvHeaderRanges(abs, name string, n int) []hclv2.Range {
 // fmtRange renders a range for messages: main.sfsync.hcl:12,3.
 func fmtRange(r hclv2.Range) string {
 	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// removedObjects plans the objects that the state names and the
+// configuration no longer does: their managed records are deleted. An
+// object the org no longer has is planned without a schema: its records are
+// forgotten.
+func (b *builder) removedObjects(ctx context.Context) error {
+	for _, name := range b.st.Objects() {
+		if b.cfg.Object(name) != nil || b.object(name) != nil {
+			continue
+		}
+		op := &objPlan{name: name, goneSeen: map[string]bool{}}
+		if g, ok := b.global.Object(name); ok {
+			d, err := b.org.Describe(ctx, g.Name)
+			if err != nil {
+				return fmt.Errorf("describe %s: %w", name, err)
+			}
+			s := newObjectSchema(d)
+			b.schemas[strings.ToLower(s.name)] = s
+			op.name, op.schema = s.name, s
+		}
+		b.objects = append(b.objects, op)
+		b.objByName[strings.ToLower(op.name)] = op
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"github.com/sfsync/sfsync/internal/sfid"
 	"math"
 	"math/big"
 	"strconv"
@@ -538,4 +539,37 @@ func FuzzValueRoundTrip(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseStamp(t *testing.T) {
+	for _, s := range []string{"2024-01-15T10:00:00.000Z", "2024-02-29T23:59:59.999Z", "2024-01-15T10:00:00.000+0000", "2024-01-15T12:00:00+02:00"} {
+		got, err := parseStamp(s)
+		if err != nil {
+			t.Errorf("parseStamp(%q): %v", s, err)
+			continue
+		}
+		want, _ := parseDateTime(s)
+		if !got.Equal(want) {
+			t.Errorf("parseStamp(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for _, s := range []string{"2024-13-15T10:00:00.000Z", "2024-01-15T10:00:00.00xZ", "x"} {
+		if _, err := parseStamp(s); err == nil {
+			t.Errorf("parseStamp(%q) succeeded", s)
+		}
+	}
+}
+
+func TestIDKey(t *testing.T) {
+	for _, id := range []string{"001EM0000000001", "001EM0000000001YAA", "001EM0000000001yaa", "a0Bxx0000001AbC"} {
+		k, ok := idKey(id)
+		if !ok || string(k[:]) != sfid.To18(id) {
+			t.Errorf("idKey(%q) = %q, %v; want %q", id, k[:], ok, sfid.To18(id))
+		}
+	}
+	for _, id := range []string{"001EM0000000001YAB", "001EM000000000", "001EM0000000-01", ""} {
+		if _, ok := idKey(id); ok != sfid.Valid(id) || ok {
+			t.Errorf("idKey(%q) accepted it", id)
+		}
+	}
 }

@@ -28,16 +28,33 @@ type dval struct {
 // desiredRec is one desired record with its values.
 type desiredRec struct {
 	ord  uint32
-	addr string
 	vals []dval
 	ok   bool        // every value is valid
 	rng  hclv2.Range // where the record is declared
 	csv  *csvPlan    // the CSV source of a row; nil for a record block
+	// same counts the values that are, as text, the org's: not parsed,
+	// not in vals, unchanged.
+	same int
+
+	addr    string
+	hclAddr hcl.Address
+}
+
+// address is the record's address. A CSV row's is rendered only when asked
+// for: most rows of a large file need none.
+func (d *desiredRec) address() string {
+	if d.addr == "" {
+		d.addr = d.hclAddr.String()
+	}
+	return d.addr
 }
 
 // eachDesired calls fn with every desired record of op and its values,
-// record blocks first, then CSV rows, streamed.
-func (b *builder) eachDesired(op *objPlan, res *hcl.Resolver, fn func(d *desiredRec)) {
+// record blocks first, then CSV rows, streamed. With fast, a CSV cell whose
+// text is the org record's rendering of the field is counted in same
+// rather than parsed: the org holds that very value, so it fits the field
+// and is no change.
+func (b *builder) eachDesired(op *objPlan, res *hcl.Resolver, fast bool, fn func(d *desiredRec)) {
 	for i, r := range op.cfg.Records {
 		d := &desiredRec{ord: op.ordBase + 1 + uint32(i), addr: r.Addr.String(), ok: true, rng: r.Decl.DeclRange}
 		for j := range r.Fields {
@@ -58,18 +75,33 @@ func (b *builder) eachDesired(op *objPlan, res *hcl.Resolver, fn func(d *desired
 	}
 	for _, cp := range op.csv {
 		d := &desiredRec{csv: cp}
+		ixCol := make([]int, len(cp.cols))
+		for i, c := range cp.cols {
+			ixCol[i] = -1
+			if fast && c.rel == nil && op.ix != nil {
+				ixCol[i] = op.ix.col(c.field)
+			}
+		}
 		for row, diags := range cp.src.Rows() {
 			if diags != nil {
 				continue // reported while matching
 			}
-			d.ord, d.addr, d.ok, d.vals = cp.base+uint32(row.Number), row.Addr.String(), true, d.vals[:0]
+			d.ord, d.addr, d.hclAddr, d.ok, d.vals, d.same = cp.base+uint32(row.Number), "", row.Addr, true, d.vals[:0], 0
 			d.rng = cp.src.Range
 			if len(row.Cells) > 0 {
 				d.rng = row.CellRange(0)
 			}
+			org := int32(-1)
+			if id := op.slot(d.ord); fast && id.org >= 0 && id.flags&flagReplace == 0 && id.kind != identInsert {
+				org = id.org
+			}
 			for i := range cp.cols {
 				if cp.cols[i].desc == nil {
 					d.ok = false
+					continue
+				}
+				if org >= 0 && ixCol[i] >= 0 && row.Cells[i] != "" && row.Cells[i] == op.ix.Raw(org, ixCol[i]) {
+					d.same++
 					continue
 				}
 				dv, good := b.cellValue(op, cp, row, i)
@@ -88,7 +120,7 @@ func (b *builder) eachDesired(op *objPlan, res *hcl.Resolver, fn func(d *desired
 func (b *builder) blockValue(op *objPlan, r *hcl.Record, f *hcl.Field, desc *bulk.Field, res *hcl.Resolver) (dval, bool) {
 	spec, _ := SpecOf(desc)
 	d := dval{field: desc.Name, desc: desc, sensitive: f.Sensitive, rng: f.Range()}
-	who := r.Addr.String() + "." + desc.Name
+	who := func() string { return r.Addr.String() + "." + desc.Name }
 	cv := f.Value
 	if f.Deferred != nil {
 		v, diags := res.Eval(f.Deferred)
@@ -97,12 +129,12 @@ func (b *builder) blockValue(op *objPlan, r *hcl.Record, f *hcl.Field, desc *bul
 			return d, false
 		}
 		ref, bare := f.Deferred.Ref()
-		if bare && !ref.IsData() && !b.checkRefTarget(desc, ref.Record.Object, who, d.rng) {
+		if bare && !ref.IsData() && !b.checkRefTarget(desc, ref.Record.Object, who(), d.rng) {
 			return d, false
 		}
 		if !v.IsKnown() {
 			if !bare || ref.IsData() {
-				b.errorf(&d.rng, "Value known only after apply", "%s depends on %s, whose Id exists only after apply. Only a plain reference (such as Account.acme.Id) can wait for apply: set the field to the reference itself.", who, refList(f.Deferred.Refs))
+				b.errorf(&d.rng, "Value known only after apply", "%s depends on %s, whose Id exists only after apply. Only a plain reference (such as Account.acme.Id) can wait for apply: set the field to the reference itself.", who(), refList(f.Deferred.Refs))
 				return d, false
 			}
 			d.v, d.ref = Null(spec.Type), ref.Record.String()
@@ -112,7 +144,7 @@ func (b *builder) blockValue(op *objPlan, r *hcl.Record, f *hcl.Field, desc *bul
 	}
 	v, err := FromCty(spec, cv)
 	if err != nil {
-		b.errorf(&d.rng, "Invalid value", "%s: %v.", who, err)
+		b.errorf(&d.rng, "Invalid value", "%s: %v.", who(), err)
 		return d, false
 	}
 	v, ok := b.checkValue(desc, v, who, d.rng)
@@ -136,7 +168,9 @@ func (b *builder) cellValue(op *objPlan, cp *csvPlan, row *hcl.Row, i int) (dval
 	d := dval{field: c.field, desc: c.desc}
 	rng := row.CellRange(i)
 	d.rng = rng
-	who := fmt.Sprintf("%s (%s row %d) %s", row.Addr, cp.src.Path, row.Number, cp.src.Columns[i].Name)
+	who := func() string {
+		return fmt.Sprintf("%s (%s row %d) %s", row.Addr, cp.src.Path, row.Number, cp.src.Columns[i].Name)
+	}
 	if c.rel != nil && cell != "" {
 		res := b.resolveRel(c.rel, cell)
 		switch res.status {
@@ -147,11 +181,11 @@ func (b *builder) cellValue(op *objPlan, cp *csvPlan, row *hcl.Row, i int) (dval
 			d.v, d.ref = Null(TypeID), res.ref
 			return d, true
 		case relInvalid:
-			b.errorf(&rng, "Invalid value", "%s: %v.", who, res.err)
+			b.errorf(&rng, "Invalid value", "%s: %v.", who(), res.err)
 		case relMissing:
-			b.errorf(&rng, "Parent not found", "%s: no %s has %s = %s, in the org or in this configuration.", who, c.rel.parent, c.rel.parentField, res.v.Display())
+			b.errorf(&rng, "Parent not found", "%s: no %s has %s = %s, in the org or in this configuration.", who(), c.rel.parent, c.rel.parentField, res.v.Display())
 		case relAmbiguous:
-			b.errorf(&rng, "Parent is ambiguous", "%s: %d %s records have %s = %s, so the cell does not name one. Name parents by a field that is unique.", who, res.count, c.rel.parent, c.rel.parentField, res.v.Display())
+			b.errorf(&rng, "Parent is ambiguous", "%s: %d %s records have %s = %s, so the cell does not name one. Name parents by a field that is unique.", who(), res.count, c.rel.parent, c.rel.parentField, res.v.Display())
 		default:
 			panic(fmt.Sprintf("planner: %s %s was not looked up", c.rel.parent, cell))
 		}
@@ -159,7 +193,7 @@ func (b *builder) cellValue(op *objPlan, cp *csvPlan, row *hcl.Row, i int) (dval
 	}
 	v, err := ParseCell(c.spec, cell)
 	if err != nil {
-		b.errorf(&rng, "Invalid value", "%s: %v.", who, err)
+		b.errorf(&rng, "Invalid value", "%s: %v.", who(), err)
 		return d, false
 	}
 	v, ok := b.checkValue(c.desc, v, who, rng)
@@ -171,7 +205,7 @@ func (b *builder) cellValue(op *objPlan, cp *csvPlan, row *hcl.Row, i int) (dval
 // dates, restricted picklists, nulls, the object an Id refers to — and
 // brings picklist values to the spelling the field defines, as Salesforce
 // stores them.
-func (b *builder) checkValue(f *bulk.Field, v Value, who string, rng hclv2.Range) (Value, bool) {
+func (b *builder) checkValue(f *bulk.Field, v Value, who func() string, rng hclv2.Range) (Value, bool) {
 	spec, _ := SpecOf(f)
 	if v.IsNull() {
 		if !f.Nillable {
@@ -179,7 +213,7 @@ func (b *builder) checkValue(f *bulk.Field, v Value, who string, rng hclv2.Range
 			if spec.Type == TypeBoolean {
 				what = "a checkbox is true or false"
 			}
-			b.errorf(&rng, "Null value", "%s cannot be null (or \"\"): %s. Set a value, or leave the field out to leave it unmanaged.", who, what)
+			b.errorf(&rng, "Null value", "%s cannot be null (or \"\"): %s. Set a value, or leave the field out to leave it unmanaged.", who(), what)
 			return v, false
 		}
 		return v, true
@@ -189,7 +223,7 @@ func (b *builder) checkValue(f *bulk.Field, v Value, who string, rng hclv2.Range
 		if nv, ok := picklistSpelling(f, v.s); ok {
 			v.s = nv
 		} else if f.RestrictedPicklist {
-			b.errorf(&rng, "Value not in picklist", "%s: %s is not a value of the restricted picklist %s. Its values are %s.", who, v.Display(), f.Name, quoteList(activeValues(f)))
+			b.errorf(&rng, "Value not in picklist", "%s: %s is not a value of the restricted picklist %s. Its values are %s.", who(), v.Display(), f.Name, quoteList(activeValues(f)))
 			return v, false
 		}
 	case TypeMultiPicklist:
@@ -198,7 +232,7 @@ func (b *builder) checkValue(f *bulk.Field, v Value, who string, rng hclv2.Range
 			if nv, ok := picklistSpelling(f, it); ok {
 				items[i] = nv
 			} else if f.RestrictedPicklist {
-				b.errorf(&rng, "Value not in picklist", "%s: %q is not a value of the restricted picklist %s. Its values are %s.", who, it, f.Name, quoteList(activeValues(f)))
+				b.errorf(&rng, "Value not in picklist", "%s: %q is not a value of the restricted picklist %s. Its values are %s.", who(), it, f.Name, quoteList(activeValues(f)))
 				return v, false
 			}
 		}
@@ -206,13 +240,13 @@ func (b *builder) checkValue(f *bulk.Field, v Value, who string, rng hclv2.Range
 	case TypeID:
 		if strings.EqualFold(f.Type, "reference") && len(f.ReferenceTo) > 0 {
 			if obj := b.prefixObject(sfid.Prefix(v.s)); obj != "" && !slices.ContainsFunc(f.ReferenceTo, func(o string) bool { return strings.EqualFold(o, obj) }) {
-				b.errorf(&rng, "Reference to the wrong object", "%s: %s is the Id of a %s record, but %s refers to %s records.", who, v.Display(), obj, f.Name, strings.Join(f.ReferenceTo, " or "))
+				b.errorf(&rng, "Reference to the wrong object", "%s: %s is the Id of a %s record, but %s refers to %s records.", who(), v.Display(), obj, f.Name, strings.Join(f.ReferenceTo, " or "))
 				return v, false
 			}
 		}
 	}
 	if err := spec.Check(v); err != nil {
-		b.errorf(&rng, "Value does not fit the field", "%s: %v.", who, err)
+		b.errorf(&rng, "Value does not fit the field", "%s: %v.", who(), err)
 		return v, false
 	}
 	return v, true
