@@ -141,6 +141,18 @@ func parsePlan(args []string) (planOptions, error) {
 	return o, nil
 }
 
+// writePlan renders p to stdout in the given form; color as env decided.
+func writePlan(env *Env, format render.Format, p *planner.Plan) error {
+	view, err := render.New(format, env.Color)
+	if err != nil {
+		return err
+	}
+	if err := view.Plan(env.Stdout, p); err != nil {
+		return fmt.Errorf("render the plan: %w", err)
+	}
+	return nil
+}
+
 // flagSet reports whether the flag was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
@@ -164,13 +176,8 @@ func runPlan(ctx context.Context, env *Env, args []string) int {
 	if p == nil {
 		return code
 	}
-	view, err := render.New(o.format, env.Color)
-	if err != nil {
+	if err := writePlan(env, o.format, p); err != nil {
 		env.Errorf("%v", err)
-		return ExitError
-	}
-	if err := view.Plan(env.Stdout, p); err != nil {
-		env.Errorf("render the plan: %v", err)
 		return ExitError
 	}
 	if o.out != "" {
@@ -214,7 +221,9 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 		}
 	}()
 
-	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv})
+	// The planner reads every CSV row while matching, and checks the rows
+	// then: loading does not read them first.
+	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv, SkipCSVRows: true})
 	if diags.HasErrors() {
 		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
 		return nil, ExitError

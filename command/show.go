@@ -77,13 +77,8 @@ func runShow(ctx context.Context, env *Env, args []string) int {
 		return ExitError
 	}
 	p.Sort()
-	view, err := render.New(o.format, env.Color)
-	if err != nil {
+	if err := writePlan(env, o.format, p); err != nil {
 		env.Errorf("%v", err)
-		return ExitError
-	}
-	if err := view.Plan(env.Stdout, p); err != nil {
-		env.Errorf("render the plan: %v", err)
 		return ExitError
 	}
 	return ExitOK

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -243,9 +242,6 @@ type builder struct {
 	// entries are planned.
 	stdPricebook string
 
-	// nextOrd is the next desired record ordinal to hand out.
-	nextOrd uint32
-
 	diags hclv2.Diagnostics
 	// muted > 0 discards diagnostics: a pass that another pass repeats
 	// reports nothing twice.
@@ -258,10 +254,6 @@ func (b *builder) errorf(rng *hclv2.Range, summary, format string, args ...any) 
 		return
 	}
 	b.diags = append(b.diags, &hclv2.Diagnostic{Severity: hclv2.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng})
-}
-
-func (b *builder) warnf(rng *hclv2.Range, summary, format string, args ...any) {
-	b.diags = append(b.diags, &hclv2.Diagnostic{Severity: hclv2.DiagWarning, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng})
 }
 
 func (b *builder) progress(ev ProgressEvent) {
@@ -348,14 +340,4 @@ func (b *builder) prefixObject(prefix string) string {
 		}
 	}
 	return ""
-}
-
-// sortedStrings returns the set's members sorted.
-func sortedStrings(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -59,7 +59,7 @@ var clock = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 //	-- schema/NAME.json --   custom objects and fields (describe-shaped JSON), added first
 //	-- org/OBJECT.csv --     records loaded into the org, in archive order
 //	-- state --              one record a line: ADDRESS ID [FIELD=VALUE ...] (the key values state recorded)
-//	-- options --            target ADDRESS | max-deletes N | api auto|bulk|rest
+//	-- options --            target ADDRESS | max-deletes N | api auto|bulk|rest | skip-csv-rows
 //	-- *.sfsync.hcl, other files --  the configuration directory
 //
 // In org CSV files and state lines, {Object.Field=Value} stands for the
@@ -74,6 +74,9 @@ type fixture struct {
 	// seedJobs counts the jobs seeding made, so that a test can tell
 	// that planning made none.
 	seedJobs int
+	// skipRows loads the configuration without reading CSV rows, as plan
+	// does: the planner checks them.
+	skipRows bool
 }
 
 func newFixture(t *testing.T, archive string) *fixture {
@@ -134,6 +137,8 @@ func newFixture(t *testing.T, archive string) *fixture {
 					f.opts.Targets = append(f.opts.Targets, v)
 				case "max-deletes":
 					fmt.Sscan(v, &f.opts.MaxDeletes)
+				case "skip-csv-rows":
+					f.skipRows = true
 				case "api":
 					if f.opts.API, err = planner.ParseAPIChoice(v); err != nil {
 						t.Fatal(err)
@@ -199,7 +204,7 @@ func (f *fixture) jobs() []*localorg.Job {
 // build loads the configuration and plans.
 func (f *fixture) build() (*planner.Plan, string) {
 	f.t.Helper()
-	cfg, diags := hcl.Load(f.dir, hcl.LoadOptions{})
+	cfg, diags := hcl.Load(f.dir, hcl.LoadOptions{SkipCSVRows: f.skipRows})
 	if diags.HasErrors() {
 		var b bytes.Buffer
 		hcl.WriteDiagnostics(&b, cfg.Sources(diags), diags, 78, false)

@@ -17,7 +17,21 @@
 //     ReadSavedFile): a plan written by plan -out and executed by apply FILE
 //     only when nothing it was built from has moved.
 //
-// Rendering the plan for people is the render package's job; reading the org
-// is the bulk package's; remembering what sfsync manages is the state
+// Build makes a plan. It checks the configuration against the org's
+// describe (fields, writability, types, lengths, picklists, required fields,
+// references), reads the org — one query per object over its where, the
+// records state manages that the query did not return, key lookups outside
+// where, data lookups, the parents relationship columns name — into a
+// compact per-object index, decides which org record each desired record is
+// (design.md's identity rules: the state's Id, then the key), diffs them
+// with typed values, plans deletes by each object's mode, orders the writes
+// into levels (breaking reference cycles with deferred updates) and lists
+// the jobs apply will run. Everything that is wrong with the configuration
+// comes back as diagnostics with source ranges, all at once; Build never
+// writes to the org. JobOf says which job writes a change, for the job
+// estimate and for apply alike.
+//
+// Rendering the plan for people is the render package's job; talking to the
+// org is the bulk package's; remembering what sfsync manages is the state
 // package's.
 package planner

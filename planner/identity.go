@@ -36,8 +36,22 @@ func (b *builder) identify(ctx context.Context) error {
 			return err
 		}
 	}
+	// A record block may refer to a CSV row that no file has (found here
+	// when the configuration was loaded without reading the rows).
+	for _, e := range b.cfg.Edges() {
+		if e.To.IsData() || e.To.Record.Label != hcl.CSVLabel {
+			continue
+		}
+		if op := b.object(e.To.Record.Object); op != nil && op.csvRefs[e.To.Record] == 0 {
+			rng := e.Range
+			b.errorf(&rng, "Reference to undeclared record", "No row of %s's records_csv has the key %s, so %s does not exist.", op.name, hcl.QuoteKey(e.To.Record.Key), e.To.Record)
+		}
+	}
 	return nil
 }
+
+// maxRowDiags caps the bad-row diagnostics reported per CSV file.
+const maxRowDiags = 20
 
 // keyOrder orders the configured objects so that an object whose key
 // fields refer to another object's records comes after it.
@@ -180,11 +194,19 @@ func (b *builder) identifyObject(ctx context.Context, op *objPlan, res *hcl.Reso
 		if err := b.prepareKeyRelationships(ctx, op, cp); err != nil {
 			return err
 		}
+		cp.base = op.nextOrd
+		bad, last := 0, 0
 		for row, diags := range cp.src.Rows() {
 			if diags != nil {
-				b.diags = append(b.diags, diags...)
+				// Bad rows, when the configuration was loaded without
+				// reading them: reported as validate reports them.
+				if bad++; bad <= maxRowDiags {
+					b.diags = append(b.diags, diags...)
+				}
+				last++
 				continue
 			}
+			last = row.Number
 			ord := cp.base + uint32(row.Number)
 			if _, ok := op.csvRefs[row.Addr]; ok {
 				op.csvRefs[row.Addr] = ord
@@ -196,6 +218,11 @@ func (b *builder) identifyObject(ctx context.Context, op *objPlan, res *hcl.Reso
 			}
 			b.identifyOne(op, pendingKey{ord: ord, addr: row.Addr.String(), key: key, rng: rng})
 		}
+		if bad > maxRowDiags {
+			rng := cp.src.Range
+			b.errorf(&rng, "More bad CSV rows", "%s has %d more bad rows that are not shown.", cp.src.Path, bad-maxRowDiags)
+		}
+		op.nextOrd = cp.base + uint32(last)
 	}
 	// The desired records whose keys the query over where did not find
 	// are looked up outside it; a record found there is an update, with a

@@ -239,9 +239,6 @@ func (ix *orgIndex) slot(i int32, j int) string {
 	return string(ix.arena[ix.offs[base+j]:ix.offs[base+j+1]])
 }
 
-// normKey is the record's normalized key.
-func (ix *orgIndex) normKey(i int32) string { return ix.slot(i, 0) }
-
 // Raw is the org's rendering of column c of record i ("" is null).
 func (ix *orgIndex) Raw(i int32, c int) string { return ix.slot(i, 1+c) }
 

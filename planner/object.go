@@ -1,7 +1,10 @@
 package planner
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	hclv2 "github.com/hashicorp/hcl/v2"
@@ -25,9 +28,12 @@ type objPlan struct {
 	cols      []string // the queried fields
 	ignore    map[string]bool
 
-	// Desired records have ordinals: record block i is ordBase+1+i; row n
-	// of CSV source s is csv[s].base+n.
+	// Desired records have ordinals, unique within the object: record
+	// block i is ordBase+1+i; row n of CSV source s is csv[s].base+n. A
+	// source's base is set when matching reaches it (its rows are counted
+	// then), after the bases of the sources before it.
 	ordBase uint32
+	nextOrd uint32
 	blocks  []ident
 	blockAt map[*hcl.Record]int
 	csv     []*csvPlan
@@ -51,6 +57,9 @@ type objPlan struct {
 	unchanged int
 	forget    []string
 }
+
+// noBase is the base of a CSV source that matching has not reached.
+const noBase = ^uint32(0)
 
 // csvPlan is one records_csv source of an object.
 type csvPlan struct {
@@ -156,7 +165,7 @@ func (op *objPlan) slot(ord uint32) *ident {
 	}
 	for s := len(op.csv) - 1; s >= 0; s-- {
 		c := op.csv[s]
-		if ord > c.base {
+		if c.base != noBase && ord > c.base {
 			n := int(ord - c.base)
 			for len(c.rows) < n {
 				c.rows = append(c.rows, ident{org: -1})
@@ -177,7 +186,7 @@ func (op *objPlan) describeOrd(ord uint32) string {
 	}
 	for s := len(op.csv) - 1; s >= 0; s-- {
 		c := op.csv[s]
-		if ord > c.base {
+		if c.base != noBase && ord > c.base {
 			return fmt.Sprintf("%s row %d", c.src.Path, ord-c.base)
 		}
 	}
@@ -210,11 +219,37 @@ type relAnswer struct {
 }
 
 // desiredCount is the number of desired records: record block instances and
-// CSV rows.
-func (op *objPlan) desiredCount() int {
+// CSV rows, estimated from the files' sizes when the configuration was
+// loaded without reading them.
+func (op *objPlan) desiredCount(path func(string) string) int {
 	n := len(op.blocks)
 	for _, cp := range op.csv {
-		n += len(cp.rows)
+		if cp.src.RowCount >= 0 {
+			n += cp.src.RowCount
+		} else {
+			n += estimateRows(path(cp.src.Path))
+		}
 	}
 	return n
+}
+
+// estimateRows estimates the data rows of a CSV file from its size and the
+// length of its first lines.
+func estimateRows(abs string) int {
+	f, err := os.Open(abs)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	buf := make([]byte, 256<<10)
+	n, _ := io.ReadFull(f, buf)
+	lines := bytes.Count(buf[:n], []byte{'\n'})
+	if lines == 0 || int64(n) == fi.Size() {
+		return max(lines-1, 0)
+	}
+	return int(fi.Size() / int64(n/lines))
 }

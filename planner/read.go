@@ -135,18 +135,27 @@ func orChunks(conds []string) []string {
 	return out
 }
 
-// soqlLiteral renders a value for a SOQL comparison: text, picklist, Id and
-// time values quoted, numbers, booleans, dates and datetimes bare, null as
-// null.
+// soqlLiteral renders a value for a SOQL comparison, as bulk.SOQLLiteral
+// does: text, picklist, Id and time values quoted; numbers, booleans, dates
+// and datetimes bare; null as null.
 func soqlLiteral(v Value) string {
-	if v.IsNull() {
-		return "null"
-	}
+	kind := bulk.KindText
 	switch v.typ {
-	case TypeBoolean, TypeInteger, TypeNumber, TypeDate, TypeDateTime:
-		return v.s
+	case TypeBoolean:
+		kind = bulk.KindBool
+	case TypeInteger, TypeNumber:
+		kind = bulk.KindNumber
+	case TypeDate:
+		kind = bulk.KindDate
+	case TypeDateTime:
+		kind = bulk.KindDateTime
 	}
-	return bulk.QuoteSOQL(v.s)
+	bv, err := bulk.ParseValue(kind, v.s)
+	if err != nil {
+		// Canonical texts always parse; quote anything else.
+		return bulk.QuoteSOQL(v.s)
+	}
+	return bulk.SOQLLiteral(bv)
 }
 
 // selectList renders the SELECT list: Id and SystemModstamp, then cols.

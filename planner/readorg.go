@@ -158,7 +158,7 @@ func (b *builder) readObject(ctx context.Context, op *objPlan) error {
 		// at least as many, as a rule: read through the Bulk API without
 		// counting first (counting a large object takes a while).
 		// Otherwise count, to read small results through REST.
-		n := int64(op.desiredCount())
+		n := int64(op.desiredCount(b.cfg.Path))
 		if n <= restReadLimit {
 			var err error
 			n, err = b.rd.count(ctx, op.name, where)

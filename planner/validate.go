@@ -34,7 +34,6 @@ func (b *builder) validate(ctx context.Context) error {
 			name:      s.name,
 			cfg:       o,
 			schema:    s,
-			ordBase:   b.nextOrd,
 			blocks:    make([]ident, len(o.Records)),
 			blockAt:   make(map[*hcl.Record]int, len(o.Records)),
 			from:      map[uint32]string{},
@@ -47,7 +46,7 @@ func (b *builder) validate(ctx context.Context) error {
 			csvRefs:   map[hcl.Address]uint32{},
 			ignore:    map[string]bool{},
 		}
-		b.nextOrd += uint32(len(o.Records))
+		op.nextOrd = uint32(len(o.Records))
 		for i, r := range o.Records {
 			op.blockAt[r] = i
 			op.blocks[i] = ident{org: -1}
@@ -96,7 +95,7 @@ func (b *builder) validate(ctx context.Context) error {
 			}
 		}
 		for _, src := range o.CSV {
-			cp := &csvPlan{src: src}
+			cp := &csvPlan{src: src, base: noBase}
 			hdr := csvHeaderRanges(b.cfg.Path(src.Path), src.Path, len(src.Columns))
 			for i, c := range src.Columns {
 				rng := src.Range
@@ -132,16 +131,9 @@ func (b *builder) validate(ctx context.Context) error {
 		}
 		op.cols = cols.list
 	}
-	// Each CSV source's rows get ordinals after the object's record blocks.
 	for _, op := range b.objects {
 		for _, cp := range op.csv {
-			cp.base = b.nextOrd
-			n := max(cp.src.RowCount, 0)
-			cp.rows = make([]ident, n)
-			for i := range cp.rows {
-				cp.rows[i] = ident{org: -1}
-			}
-			b.nextOrd += uint32(n)
+			cp.rows = make([]ident, 0, max(cp.src.RowCount, 0))
 		}
 	}
 	// Relationship columns keyed on their parent's key resolve through
@@ -293,11 +285,6 @@ func csvHeaderRanges(abs, name string, n int) []hclv2.Range {
 		return nil
 	}
 	return out
-}
-
-// fmtRange renders a range for messages: main.sfsync.hcl:12,3.
-func fmtRange(r hclv2.Range) string {
-	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
 // removedObjects plans the objects that the state names and the
