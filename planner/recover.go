@@ -166,7 +166,7 @@ func insertMatcher(ctx context.Context, c *bulk.Client, j state.Job) (func(bulk.
 	for i, name := range j.KeyFields {
 		specs[i] = FieldSpec{Type: TypeText}
 		if f, ok := d.Field(name); ok {
-			if spec, ok := fieldSpec(f); ok {
+			if spec, ok := SpecOf(f); ok {
 				specs[i] = spec
 			}
 			cs[i] = f.CaseSensitive
@@ -213,35 +213,4 @@ func insertMatcher(ctx context.Context, c *bulk.Client, j state.Job) (func(bulk.
 		i, ok := index[k]
 		return i, ok
 	}, nil
-}
-
-// fieldSpec is how values of a described field are read and compared; false
-// for types sfsync does not write (base64, address, location, anyType).
-func fieldSpec(f *bulk.Field) (FieldSpec, bool) {
-	spec := FieldSpec{Length: f.Length, Precision: f.Precision, Scale: f.Scale}
-	switch strings.ToLower(f.Type) {
-	case "string", "textarea", "email", "phone", "url", "combobox", "encryptedstring":
-		spec.Type = TypeText
-	case "picklist":
-		spec.Type = TypePicklist
-	case "multipicklist":
-		spec.Type = TypeMultiPicklist
-	case "boolean":
-		spec.Type = TypeBoolean
-	case "int", "long":
-		spec.Type, spec.Precision, spec.Scale = TypeInteger, f.Digits, 0
-	case "double", "currency", "percent":
-		spec.Type = TypeNumber
-	case "date":
-		spec.Type = TypeDate
-	case "datetime":
-		spec.Type = TypeDateTime
-	case "time":
-		spec.Type = TypeTime
-	case "id", "reference":
-		spec.Type = TypeID
-	default:
-		return FieldSpec{}, false
-	}
-	return spec, true
 }
