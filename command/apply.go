@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/hcl"
@@ -136,20 +137,46 @@ func runApply(ctx context.Context, env *Env, args []string) int {
 			return ExitError
 		}
 	}
-	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv})
+	backend, err := stateBackend(env, o.state)
+	if err != nil {
+		return reportError(env, err)
+	}
+	// A large state takes seconds to read: read it (and take its lock)
+	// while the configuration loads and the org is connected.
+	opened := make(chan stateResult, 1)
+	go func() {
+		store, err := openState(ctx, env, backend, o.state, "apply")
+		opened <- stateResult{store, err}
+	}()
+	var store *state.Store
+	waitState := func() error {
+		if store != nil {
+			return nil
+		}
+		r := <-opened
+		store = r.store
+		return r.err
+	}
+	defer func() {
+		if waitState() == nil {
+			store.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	// As plan does: the planner checks the CSV rows while it matches them.
+	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv, SkipCSVRows: true})
 	if diags.HasErrors() {
 		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
 		return ExitError
 	}
 	writeWarnings(env, cfg, diags)
-	backend, err := stateBackend(env, o.state)
-	if err != nil {
-		return reportError(env, err)
-	}
 	prog := newPlanProgress(env)
 	defer prog.finish()
 	prog.line("Connecting to the org")
-	conn, err := connectOrg(ctx, env, o.org, cfg.Dir, cfg.Org)
+	conn, err := connectOrgWith(ctx, env, o.org, cfg.Dir, cfg.Org, func(c *bulk.Config) {
+		// Apply waits for query and ingest jobs: poll them often, so that
+		// it goes on soon after the org is done.
+		c.Poll = bulk.PollPolicy{Initial: 250 * time.Millisecond, Max: 2 * time.Second}
+	})
 	if err != nil {
 		prog.finish()
 		env.Errorf("%v", err)
@@ -157,19 +184,20 @@ func runApply(ctx context.Context, env *Env, args []string) int {
 	}
 	defer conn.Close()
 	c := conn.Client
-	store, err := openState(ctx, env, backend, o.state, "apply")
-	if err != nil {
+	if err := waitState(); err != nil {
 		prog.finish()
 		env.Errorf("%v", err)
 		return ExitError
 	}
-	defer store.Close(context.WithoutCancel(ctx))
 	if err := store.State().BindOrg(c.OrgID(), c.InstanceURL()); err != nil {
 		prog.finish()
 		env.Errorf("%v", err)
 		return ExitError
 	}
 	prog.finish()
+	// Jobs a killed apply left in flight are finished before the org is
+	// read: what they wrote must be in the org and in the state when the
+	// plan (or the saved plan's check) looks.
 	if err := recoverJobs(ctx, env, c, store); err != nil {
 		env.Errorf("%v", err)
 		return ExitError
