@@ -63,7 +63,7 @@ func (o *Org) routeAsync(c *call) {
 		c.fail(asyncErr("InvalidUrl", "Unknown URL: %s", c.r.URL.Path))
 		return
 	}
-	v, ok := asyncVersion(s[2])
+	v, ok := asyncVersion(s[2], o.opts.MaxAPIVersion)
 	if !ok {
 		// "Invalid api version specified on URL" is the wording clients
 		// report; UNCERTAIN whether retired versions (21.0-30.0) get
@@ -148,10 +148,11 @@ func (o *Org) routeAsync(c *call) {
 	}
 }
 
-// asyncVersion parses the version segment of a Bulk 1.0 path ("60.0").
-func asyncVersion(seg string) (int, bool) {
+// asyncVersion parses the version segment of a Bulk 1.0 path ("60.0"),
+// served up to max.
+func asyncVersion(seg string, max int) (int, bool) {
 	v, ok := parseVersion("v" + seg)
-	return v, ok && v >= MinAPIVersion && v <= MaxAPIVersion
+	return v, ok && v >= MinAPIVersion && v <= max
 }
 
 // authenticateAsync checks the session (X-SFDC-Session, or a Bearer

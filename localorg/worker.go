@@ -269,6 +269,9 @@ func (o *Org) processBatch(ctx context.Context, j *Job, batchID string) (failMsg
 		if msg := o.takeBatchFailure(); msg != "" {
 			return o.failBatch(ctx, j, b, msg)
 		}
+		if msg := o.takeLockBatch(); msg != "" {
+			return o.failBatch(ctx, j, b, msg)
+		}
 	}
 	data, err := o.BatchData(ctx, b.ID)
 	if err != nil {
