@@ -155,12 +155,15 @@ func asyncVersion(seg string, max int) (int, bool) {
 	return v, ok && v >= MinAPIVersion && v <= max
 }
 
-// authenticateAsync checks the session (X-SFDC-Session, or a Bearer
-// token) the Bulk 1.0 way: 400 InvalidSessionId, not 401 (recorded).
+// authenticateAsync checks the session the Bulk 1.0 way: from
+// X-SFDC-Session only, answering 400 InvalidSessionId, not 401 (recorded).
+// Salesforce does not read "Authorization: Bearer" on /services/async: a
+// client that sent its session that way got "InvalidSessionId: Unable to
+// find session id" and was fixed by sending X-SFDC-Session instead
+// (StevenMMortimer/salesforcer#6, commit 99b592d).
 func (o *Org) authenticateAsync(c *call) bool {
-	tok := sessionToken(c.r)
+	tok := strings.TrimSpace(c.r.Header.Get("X-SFDC-Session"))
 	if tok == "" {
-		// Wording reported by salesforcer users for a missing header.
 		c.fail(asyncErr("InvalidSessionId", "Unable to find session id"))
 		return false
 	}
