@@ -262,6 +262,10 @@ func (o *Org) processBatch(ctx context.Context, j *Job, batchID string) (failMsg
 		}
 		return "", err
 	}
+	if b.State != BatchQueued && b.State != BatchInProgress {
+		// Another worker finished it between the claim's read and ours.
+		return "", nil
+	}
 	if b.State == BatchQueued && j.API == Bulk1 {
 		if err := o.pause(o.jobDelay()); err != nil {
 			return "", err
