@@ -8,9 +8,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,36 +20,6 @@ import (
 // The crash test and the benchmarks run sfsync as it runs for users: a
 // binary in a process of its own, against `sfsync localorg serve` in
 // another.
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// sfsyncBinary builds sfsync once per test run.
-func sfsyncBinary(tb testing.TB) string {
-	tb.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sfsync-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "sfsync")
-		if runtime.GOOS == "windows" {
-			binPath += ".exe"
-		}
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/sfsync/sfsync").CombinedOutput()
-		if err != nil {
-			binErr = errors.New(string(out))
-		}
-	})
-	if binErr != nil {
-		tb.Fatalf("build sfsync: %v", binErr)
-	}
-	return binPath
-}
 
 // servedOrg is `sfsync localorg serve` running in a process of its own.
 type servedOrg struct {
