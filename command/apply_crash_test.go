@@ -258,13 +258,25 @@ func TestApplyInterrupt(t *testing.T) {
 // its record, no job left in the journal, and nothing left to plan.
 func converge(t *testing.T, dir string, c *bulk.Client, journaled int) {
 	t.Helper()
+	// Jobs the first apply left journaled are finished and recorded first,
+	// by whichever command comes next: a plan here, so that plan's recovery
+	// is held to the same standard as apply's.
+	want := fmt.Sprintf("Finishing %s that an earlier apply left in flight...", countNoun(journaled, "Bulk job"))
+	if journaled > 0 {
+		r := runSfsync(t, dir, "plan")
+		if r.code != ExitOK || !strings.Contains(r.stderr, want) {
+			t.Fatalf("plan after the kill: exit %d, stderr lacks %q?\nstdout:\n%s\nstderr:\n%s", r.code, want, r.stdout, r.stderr)
+		}
+		if js := journal(dir); len(js) != 0 {
+			t.Fatalf("plan left %d jobs journaled", len(js))
+		}
+	}
 	r := runSfsync(t, dir, "apply", "-auto-approve")
 	if r.code != ExitOK {
 		t.Fatalf("second apply: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	// Jobs the first apply left journaled are finished and recorded first.
-	if want := fmt.Sprintf("Finishing %s that an earlier apply left in flight...", countNoun(journaled, "Bulk job")); journaled > 0 && !strings.Contains(r.stderr, want) {
-		t.Errorf("second apply's stderr lacks %q:\n%s", want, r.stderr)
+	if strings.Contains(r.stderr, "Finishing") {
+		t.Errorf("the plan before it should have finished the journaled jobs:\n%s", r.stderr)
 	}
 	for _, l := range strings.Split(r.stderr, "\n") {
 		if strings.Contains(l, "recorded in the state") || strings.Contains(l, "no longer has it") {
