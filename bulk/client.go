@@ -214,6 +214,18 @@ func (c *Client) InstanceURL() string {
 	return s.InstanceURL
 }
 
+// String names the org and version, never the credentials the client holds
+// (printing a *Client with %v would otherwise show them field by field).
+func (c *Client) String() string {
+	return fmt.Sprintf("Salesforce client for %s (%s, API %s)", c.InstanceURL(), c.cfg.Auth, c.version)
+}
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue keeps slog from printing the client's fields.
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // OrgID is the org's 18-character Id (what state files guard against).
 func (c *Client) OrgID() string { return c.Session().OrgID }
 
@@ -370,8 +382,10 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 		sess := c.session()
 		resp, err := c.send(ctx, cl, sess)
 		if err == nil && resp.StatusCode/100 == 2 {
-			c.touch()
-			return resp, nil
+			if err = c.buffer(cl, resp); err == nil {
+				c.touch()
+				return resp, nil
+			}
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -409,6 +423,23 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 		}
 		return nil, apiErr
 	}
+}
+
+// buffer reads the whole answer of a call that is safe to repeat, unless
+// it is CSV (result files are streamed, and resumed by the reader when
+// they break), so that an answer whose connection drops mid-body is asked
+// for again like any other transport failure.
+func (c *Client) buffer(cl call, resp *http.Response) error {
+	if cl.retry != retrySafe || strings.Contains(resp.Header.Get("Content-Type"), "csv") {
+		return nil
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return nil
 }
 
 func (c *Client) send(ctx context.Context, cl call, sess *Session) (*http.Response, error) {

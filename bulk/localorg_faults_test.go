@@ -10,6 +10,7 @@ import (
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/localorg"
+	"github.com/sfsync/sfsync/localorg/localorgtest"
 )
 
 // The acceptance's fault tests with localorg's own switchable faults.
@@ -17,8 +18,8 @@ import (
 func TestLocalOrgNativeFaults(t *testing.T) {
 	for _, api := range []bulk.API{bulk.Bulk2, bulk.Bulk1} {
 		t.Run(api.String(), func(t *testing.T) {
-			org, _ := local(t, localorg.Options{ChunkDelay: 5 * time.Millisecond})
-			c := localClient(t, org.URL, &bulk.RefreshTokenFlow{LoginURL: org.URL, ClientID: org.ClientID, RefreshToken: org.RefreshToken}, "")
+			org := localorgtest.Start(t, localorg.Options{ChunkDelay: 5 * time.Millisecond})
+			c := connect(t, &bulk.RefreshTokenFlow{LoginURL: org.URL, ClientID: org.ClientID, RefreshToken: org.RefreshToken}, "")
 			ctx := context.Background()
 			if err := org.Org.SetFaults(localorg.Faults{
 				ShuffleResults: true, ShuffleSeed: 7,

@@ -9,12 +9,13 @@ import (
 	"testing"
 
 	"github.com/sfsync/sfsync/bulk"
-	"github.com/sfsync/sfsync/bulk/fakeorg"
+	"github.com/sfsync/sfsync/localorg/localorgtest"
 )
 
-// fakeSF writes a stand-in for the sf CLI that answers like the real one.
-func fakeSF(t *testing.T, org *fakeorg.Org, redacted, hasShowToken bool) string {
-	token := org.Token()
+// fakeSF writes a stand-in for the sf CLI that answers like the real one,
+// for an org it is logged in to.
+func fakeSF(t *testing.T, org *localorgtest.Org, redacted, hasShowToken bool) string {
+	token := org.AccessToken
 	display := token
 	if redacted {
 		display = "[REDACTED] Use 'sf org auth show-access-token' to view"
@@ -27,10 +28,10 @@ func fakeSF(t *testing.T, org *fakeorg.Org, redacted, hasShowToken bool) string 
 case "$*" in
   *"--target-org nope"*) echo '{"status":1,"name":"NamedOrgNotFoundError","message":"No authorization information found for nope."}'; exit 1;;
   "org auth show-access-token --target-org expired"*) echo '{"status":1,"name":"RefreshTokenAuthError","message":"Error authenticating with the refresh token due to: expired access/refresh token"}'; exit 1;;
-  "org display"*) echo '{"status":0,"result":{"id":"00D000000000001EAA","apiVersion":"60.0","accessToken":%q,"instanceUrl":%q,"username":"u@example.com"}}';;
+  "org display"*) echo '{"status":0,"result":{"id":%q,"apiVersion":"60.0","accessToken":%q,"instanceUrl":%q,"username":%q}}';;
   "org auth show-access-token"*) echo '%s';;
 esac
-`, display, org.URL(), show)
+`, org.OrgID, display, org.URL, org.Username, show)
 	p := filepath.Join(t.TempDir(), "sf")
 	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
@@ -39,15 +40,15 @@ esac
 }
 
 func TestSFCLI(t *testing.T) {
-	org := fakeorg.New(t)
+	org := localorgtest.New(t)
 	for _, tc := range []struct{ redacted, show bool }{{true, true}, {false, false}, {false, true}} {
 		sf := fakeSF(t, org, tc.redacted, tc.show)
-		c := connect(t, org, bulk.SFCLI{TargetOrg: "dev", Command: sf}, "60.0")
+		c := connect(t, bulk.SFCLI{TargetOrg: "dev", Command: sf}, "60.0")
 		if _, err := c.Limits(context.Background()); err != nil {
 			t.Errorf("%+v: %v", tc, err)
 		}
-		if c.Session().OrgID != "00D000000000001EAA" {
-			t.Errorf("org id %q", c.Session().OrgID)
+		if c.Session().OrgID != org.OrgID || c.InstanceURL() != org.URL {
+			t.Errorf("org id %q, instance %s", c.Session().OrgID, c.InstanceURL())
 		}
 	}
 	// Without a version of its own, the client asks for no more than the

@@ -22,7 +22,11 @@ import (
 // the tests are done.
 type pgRunner struct{ m *testing.M }
 
-func (r pgRunner) Run() int { return pgtest.Run(r.m) }
+func (r pgRunner) Run() int {
+	code := pgtest.Run(r.m)
+	removeSfsyncBinary()
+	return code
+}
 
 // scriptCmds are the scripts' own commands:
 //

@@ -347,8 +347,11 @@ func adoptGenerated(ctx context.Context, env *Env, o generateOptions, conn *orgC
 		env.Errorf("%v", err)
 		return ExitError
 	}
-	if jobs := st.Jobs(); len(jobs) > 0 {
-		env.Errorf("%s", journaledJobsMessage(backend, jobs))
+	// Jobs an apply that was killed left in flight are finished first,
+	// as plan does: what they wrote must be in the state before the org
+	// is read.
+	if err := recoverJobs(ctx, env, conn.Client, store); err != nil {
+		env.Errorf("%v", err)
 		return ExitError
 	}
 	p, diags, err := planner.Build(ctx, planner.Options{Config: cfg, State: st, Org: conn.Client})

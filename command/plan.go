@@ -252,12 +252,12 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 		if err := st.BindOrg(conn.Client.OrgID(), conn.Client.InstanceURL()); err != nil {
 			return nil, err
 		}
-		if jobs := st.Jobs(); len(jobs) > 0 {
-			return nil, errors.New(journaledJobsMessage(backend, jobs))
+		if len(st.Jobs()) > 0 {
+			return nil, errJournaled
 		}
 		return st, nil
 	}
-	p, diags, err := planner.Build(ctx, planner.Options{
+	opts := planner.Options{
 		Config:     cfg,
 		StateFunc:  stateOf,
 		Org:        conn.Client,
@@ -265,7 +265,21 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 		MaxDeletes: o.maxDeletes,
 		API:        o.api,
 		Progress:   prog.event,
-	})
+	}
+	p, diags, err := planner.Build(ctx, opts)
+	if errors.Is(err, errJournaled) {
+		// An apply was killed with Bulk jobs in flight. What they wrote
+		// must be in the state before the org is read, or the plan would
+		// insert those records again: finish them, then read the org anew.
+		prog.finish()
+		store, _ := getStore()
+		if err := recoverJobs(ctx, env, conn.Client, store); err != nil {
+			env.Errorf("%v", err)
+			return nil, ExitError
+		}
+		opts.StateFunc, opts.State = nil, store.State()
+		p, diags, err = planner.Build(ctx, opts)
+	}
 	prog.finish()
 	if len(diags) > 0 {
 		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
@@ -292,12 +306,6 @@ func writeWarnings(env *Env, cfg *hcl.Config, diags hclv2.Diagnostics) {
 	}
 }
 
-// journaledJobsMessage explains why a plan cannot be made while the state
-// journals Bulk jobs of an apply that did not finish.
-func journaledJobsMessage(b state.Backend, jobs []state.Job) string {
-	var ids []string
-	for _, j := range jobs {
-		ids = append(ids, fmt.Sprintf("%s (%s %s)", j.ID, j.Operation, j.Object))
-	}
-	return fmt.Sprintf("%s journals Bulk jobs of an apply that did not finish: %s.\nTheir results are not in the state yet, so a plan now could insert records twice. Run 'sfsync apply' to wait for the jobs and record their results, then plan again.", b, strings.Join(ids, ", "))
-}
+// errJournaled stops a plan whose state journals Bulk jobs of an apply
+// that did not finish; makePlan finishes them and plans again.
+var errJournaled = errors.New("the state journals Bulk jobs of an unfinished apply")

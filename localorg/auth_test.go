@@ -168,6 +168,17 @@ func TestSessionChecks(t *testing.T) {
 	}
 	wantStatus(t, send(t, org, "GET", "/services/data/v60.0/limits", nil, "X-SFDC-Session: "+org.AccessToken), 200)
 	wantStatus(t, send(t, org, "GET", "/services/data/v60.0/limits", nil, "Authorization: OAuth "+org.AccessToken), 200)
+	// Bulk 1.0 reads its session from X-SFDC-Session only.
+	for _, h := range []string{"Authorization: Bearer " + org.AccessToken, "-"} {
+		r := send(t, org, "GET", "/services/async/60.0/job/750000000000000AAA", nil, h)
+		if r.Status != 400 || xmlField(t, r.Body, "exceptionCode") != "InvalidSessionId" || xmlField(t, r.Body, "exceptionMessage") != "Unable to find session id" {
+			t.Errorf("Bulk 1.0 with %s: %d %s", h, r.Status, r.Body)
+		}
+	}
+	r := send(t, org, "GET", "/services/async/60.0/job/750000000000000AAA", nil, "X-SFDC-Session: nope")
+	if r.Status != 400 || xmlField(t, r.Body, "exceptionMessage") != "Invalid session id" {
+		t.Errorf("Bulk 1.0 with a dead session: %d %s", r.Status, r.Body)
+	}
 	if err := org.Org.ExpireSessions(t.Context()); err != nil {
 		t.Fatal(err)
 	}

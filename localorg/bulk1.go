@@ -63,7 +63,7 @@ func (o *Org) routeAsync(c *call) {
 		c.fail(asyncErr("InvalidUrl", "Unknown URL: %s", c.r.URL.Path))
 		return
 	}
-	v, ok := asyncVersion(s[2])
+	v, ok := asyncVersion(s[2], o.opts.MaxAPIVersion)
 	if !ok {
 		// "Invalid api version specified on URL" is the wording clients
 		// report; UNCERTAIN whether retired versions (21.0-30.0) get
@@ -148,18 +148,22 @@ func (o *Org) routeAsync(c *call) {
 	}
 }
 
-// asyncVersion parses the version segment of a Bulk 1.0 path ("60.0").
-func asyncVersion(seg string) (int, bool) {
+// asyncVersion parses the version segment of a Bulk 1.0 path ("60.0"),
+// served up to max.
+func asyncVersion(seg string, max int) (int, bool) {
 	v, ok := parseVersion("v" + seg)
-	return v, ok && v >= MinAPIVersion && v <= MaxAPIVersion
+	return v, ok && v >= MinAPIVersion && v <= max
 }
 
-// authenticateAsync checks the session (X-SFDC-Session, or a Bearer
-// token) the Bulk 1.0 way: 400 InvalidSessionId, not 401 (recorded).
+// authenticateAsync checks the session the Bulk 1.0 way: from
+// X-SFDC-Session only, answering 400 InvalidSessionId, not 401 (recorded).
+// Salesforce does not read "Authorization: Bearer" on /services/async: a
+// client that sent its session that way got "InvalidSessionId: Unable to
+// find session id" and was fixed by sending X-SFDC-Session instead
+// (StevenMMortimer/salesforcer#6, commit 99b592d).
 func (o *Org) authenticateAsync(c *call) bool {
-	tok := sessionToken(c.r)
+	tok := strings.TrimSpace(c.r.Header.Get("X-SFDC-Session"))
 	if tok == "" {
-		// Wording reported by salesforcer users for a missing header.
 		c.fail(asyncErr("InvalidSessionId", "Unable to find session id"))
 		return false
 	}

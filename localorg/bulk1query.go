@@ -54,6 +54,10 @@ func (o *Org) processQueryBatch(ctx context.Context, j *Job, batchID string) err
 	if err != nil {
 		return err
 	}
+	if b.State != BatchQueued && b.State != BatchInProgress {
+		// Another worker finished it between the claim's read and ours.
+		return nil
+	}
 	if b.State == BatchQueued {
 		if err := o.pause(o.jobDelay()); err != nil {
 			return err

@@ -487,3 +487,81 @@ func assertJackson(t *testing.T, b []byte) {
 }
 
 var _ = http.StatusOK
+
+// TestUpsertMatchingSeveralRecords: an upsert whose key matches more than
+// one record (a non-unique external Id field) fails that record with
+// DUPLICATE_EXTERNAL_ID in every API, and changes neither record.
+func TestUpsertMatchingSeveralRecords(t *testing.T) {
+	org := localorgtest.New(t)
+	if _, err := org.Org.AddSchema(t.Context(), []byte(`{"name": "Account", "fields": [
+		{"name": "Legacy_Id__c", "type": "string", "label": "Legacy Id", "length": 20, "custom": true, "externalId": true, "idLookup": true}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	j := ingest(t, org, `{"object":"Account","operation":"insert"}`, "Name,Legacy_Id__c\nFirst,L-1\nSecond,l-1\nThird,L-3\n")
+	res, _ := org.Org.JobResults(t.Context(), j.ID)
+	if j.RecordsFailed != 0 || len(res) != 3 {
+		t.Fatalf("insert: %+v", res)
+	}
+	first, second := res[0].ID, res[1].ID
+	// The message names the field's label and the matching records.
+	want := "DUPLICATE_EXTERNAL_ID:Legacy Id: more than one record found for external id field: [" + first + ", " + second + "]:Legacy_Id__c --"
+
+	// Bulk 2.0: a failed row; the other row is upserted.
+	j = ingest(t, org, `{"object":"Account","operation":"upsert","externalIdFieldName":"Legacy_Id__c"}`, "Legacy_Id__c,Name\nL-1,Renamed\nL-3,Third renamed\n")
+	if j.State != "JobComplete" || j.RecordsProcessed != 2 || j.RecordsFailed != 1 {
+		t.Fatalf("upsert job %+v", j)
+	}
+	r := send(t, org, "GET", v+"/jobs/ingest/"+j.ID+"/failedResults", nil)
+	if want := "\"sf__Id\",\"sf__Error\",Legacy_Id__c,Name\n\"\",\"" + want + "\",\"L-1\",\"Renamed\"\n"; r.String() != want {
+		t.Errorf("failedResults:\n%s\nwant\n%s", r.Body, want)
+	}
+
+	// Bulk 1.0: the row's result carries the same error.
+	job := createAsyncJob(t, org, jobXML("upsert", "Account", "CSV", "<externalIdFieldName>Legacy_Id__c</externalIdFieldName>"))
+	b := addBatch(t, org, job, "text/csv", "Legacy_Id__c,Name\nl-1,Renamed\n")
+	waitBatches(t, org, job)
+	r = asend(t, org, "GET", "/job/"+job+"/batch/"+b+"/result", "", nil)
+	if !strings.Contains(r.String(), `"","false","false","`+want+`"`) {
+		t.Errorf("Bulk 1.0 result:\n%s", r.Body)
+	}
+
+	// REST upsert by external Id: 300 Multiple Choices.
+	r = send(t, org, "PATCH", v+"/sobjects/Account/Legacy_Id__c/L-1", `{"Name":"Renamed"}`)
+	if r.Status != 300 || !strings.Contains(r.String(), `"errorCode":"DUPLICATE_EXTERNAL_ID"`) {
+		t.Errorf("REST upsert: %d %s", r.Status, r.Body)
+	}
+
+	if got := query(t, org, "SELECT Name FROM Account ORDER BY Name"); got != "\"Name\"\n\"First\"\n\"Second\"\n\"Third renamed\"\n" {
+		t.Errorf("records after the upserts:\n%s", got)
+	}
+}
+
+// TestBulk2MalformedCSVFailsJob uploads CSV that cannot be parsed (a quote
+// never closed): the upload is taken (201), and the job fails as a whole
+// with a ClientInputError naming the line, processing nothing.
+func TestBulk2MalformedCSVFailsJob(t *testing.T) {
+	org := localorgtest.New(t)
+	j := ingest(t, org, `{"object":"Account","operation":"insert"}`, "Name,Phone\nGood,1\n\"Open quote,2\nAfter,3\n")
+	if j.State != "Failed" || j.RecordsProcessed != 0 || j.RecordsFailed != 0 {
+		t.Fatalf("job %s processed %d failed %d", j.State, j.RecordsProcessed, j.RecordsFailed)
+	}
+	r := send(t, org, "GET", v+"/jobs/ingest/"+j.ID, nil)
+	var info struct {
+		State, ErrorMessage string
+	}
+	if err := json.Unmarshal(r.Body, &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.State != "Failed" || !strings.HasPrefix(info.ErrorMessage, "ClientInputError : Failed to parse CSV. ") || !strings.Contains(info.ErrorMessage, "(line 3)") {
+		t.Errorf("job info: %s", r.Body)
+	}
+	for _, set := range []string{"successfulResults", "failedResults"} {
+		r = send(t, org, "GET", v+"/jobs/ingest/"+j.ID+"/"+set, nil)
+		if r.Status != 200 || strings.Count(r.String(), "\n") != 1 {
+			t.Errorf("%s: %d %q", set, r.Status, r.Body)
+		}
+	}
+	if got := query(t, org, "SELECT Name FROM Account"); got != "\"Name\"\n" {
+		t.Errorf("records written: %s", got)
+	}
+}

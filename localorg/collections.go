@@ -135,6 +135,7 @@ func (o *Org) collectionWrite(c *call, op dmlOp, upsertObj *schema.Object, key *
 		items[i] = item{obj, rec}
 	}
 	results := make([]dmlResult, len(items))
+	locker, seq := o.collectionLocker()
 	err = o.write(c.r.Context(), func(tx *sql.Tx) error {
 		w := o.newWriter(c.r.Context(), tx, c.user)
 		defer w.close()
@@ -143,9 +144,12 @@ func (o *Org) collectionWrite(c *call, op dmlOp, upsertObj *schema.Object, key *
 		}
 		failed := false
 		for i, it := range items {
-			if op == opUpdate && it.rec.id == "" && it.rec.err == nil {
+			switch {
+			case op == opUpdate && it.rec.id == "" && it.rec.err == nil:
 				results[i] = dmlResult{err: rowErr("MISSING_ARGUMENT", "Id not specified in an update call")} // recorded
-			} else {
+			case locker.locked(seq, i):
+				results[i] = dmlResult{err: errRowLock}
+			default:
 				results[i] = w.apply(it.obj, op, key, it.rec)
 			}
 			if !results[i].ok {
@@ -195,6 +199,7 @@ func (o *Org) collectionDelete(c *call) {
 	}
 	allOrNone := q.Get("allOrNone") == "true"
 	results := make([]dmlResult, len(ids))
+	locker, seq := o.collectionLocker()
 	err := o.write(c.r.Context(), func(tx *sql.Tx) error {
 		w := o.newWriter(c.r.Context(), tx, c.user)
 		defer w.close()
@@ -207,9 +212,12 @@ func (o *Org) collectionDelete(c *call) {
 			if sfid.Valid(id) {
 				obj = o.Schema().ObjectByKeyPrefix(sfid.Prefix(id))
 			}
-			if obj == nil || !storable(obj) {
+			switch {
+			case obj == nil || !storable(obj):
 				results[i] = dmlResult{id: id, err: rowErr("MALFORMED_ID", "malformed id "+id)}
-			} else {
+			case locker.locked(seq, i):
+				results[i] = dmlResult{id: id, err: errRowLock}
+			default:
 				results[i] = w.apply(obj, opDelete, nil, &recordInput{id: id})
 				if results[i].id == "" {
 					results[i].id = id

@@ -24,18 +24,37 @@ type Faults struct {
 	// when it is set. The admin API is never affected.
 	Unavailable     int    `json:"unavailable,omitempty"`
 	UnavailablePath string `json:"unavailablePath,omitempty"`
+	// ServerErrors answers the next N API calls with HTTP 500 in the API's
+	// error shape (UNKNOWN_EXCEPTION; Bulk 1.0 InternalServerError), as
+	// Salesforce answers an unhandled server error. The call is not carried
+	// out (the failed transaction rolled back), but a client cannot know
+	// that. ServerErrorPath limits it to paths containing it.
+	ServerErrors    int    `json:"serverErrors,omitempty"`
+	ServerErrorPath string `json:"serverErrorPath,omitempty"`
+	// DropConnections carries out the next N API calls, then closes their
+	// connection without an answer, as when a proxy or load balancer
+	// between client and Salesforce gives up: the call took effect and the
+	// client cannot tell. DropPath limits it to paths containing it.
+	DropConnections int    `json:"dropConnections,omitempty"`
+	DropPath        string `json:"dropPath,omitempty"`
 	// CutResponses cuts the next N answers after CutAfterBytes bytes of
 	// body: the status and headers are sent, then the connection is closed
 	// mid-body. CutPath limits it to paths containing it.
 	CutResponses  int    `json:"cutResponses,omitempty"`
 	CutAfterBytes int    `json:"cutAfterBytes,omitempty"`
 	CutPath       string `json:"cutPath,omitempty"`
-	// RowLockFraction makes that fraction (0 to 1) of Bulk ingest records
-	// fail with UNABLE_TO_LOCK_ROW instead of being written. Which records
-	// fail is decided by RowLockSeed and the record's position (batch
-	// number and row), so the same seed fails the same rows.
+	// RowLockFraction makes that fraction (0 to 1) of Bulk ingest and
+	// sObject Collections records fail with UNABLE_TO_LOCK_ROW instead of
+	// being written. Which records fail is decided by RowLockSeed and the
+	// record's position (batch or call number, and row), so the same seed
+	// fails the same rows.
 	RowLockFraction float64 `json:"rowLockFraction,omitempty"`
 	RowLockSeed     int64   `json:"rowLockSeed,omitempty"`
+	// LockBatches fails the next N Bulk 1.0 ingest batches to start
+	// processing on lock contention, the way Salesforce gives up on a batch
+	// whose retries kept meeting locked rows: nothing is written, the batch
+	// is Failed with stateMessage "TooManyLockFailure : …".
+	LockBatches int `json:"lockBatches,omitempty"`
 	// FailBatches fails the next N Bulk 1.0 batches to start processing
 	// (state Failed with stateMessage FailBatchMessage).
 	FailBatches      int    `json:"failBatches,omitempty"`
@@ -59,6 +78,11 @@ type Faults struct {
 const (
 	defaultFailBatchMessage = "InternalServerError : localorg injected batch failure"
 	defaultFailJobMessage   = "InternalServerError : localorg injected job failure"
+	// lockBatchMessage is the stateMessage of a batch failed by
+	// LockBatches. UNCERTAIN: the text after the code; the code is
+	// Salesforce's (AsyncExceptionCode.TooManyLockFailure), the wording
+	// is what real orgs are reported to write.
+	lockBatchMessage = "TooManyLockFailure : Too many lock failure 200 Trying again later."
 )
 
 // Duration is a time.Duration written as text in JSON ("250ms").
@@ -87,6 +111,8 @@ type faultState struct {
 	// jobDelay and chunkDelay are in force (Options' values until a fault
 	// sets them).
 	jobDelay, chunkDelay time.Duration
+	// calls numbers sObject Collections calls for the row lock fault.
+	calls int
 }
 
 // Faults returns the faults in force.
@@ -103,7 +129,8 @@ func (o *Org) SetFaults(f Faults) error {
 	if f.RowLockFraction < 0 || f.RowLockFraction > 1 || math.IsNaN(f.RowLockFraction) {
 		return fmt.Errorf("set faults: rowLockFraction %v is not between 0 and 1", f.RowLockFraction)
 	}
-	if f.Unavailable < 0 || f.CutResponses < 0 || f.CutAfterBytes < 0 || f.FailBatches < 0 || f.FailJobs < 0 {
+	if f.Unavailable < 0 || f.ServerErrors < 0 || f.DropConnections < 0 || f.CutResponses < 0 || f.CutAfterBytes < 0 ||
+		f.FailBatches < 0 || f.FailJobs < 0 || f.LockBatches < 0 {
 		return fmt.Errorf("set faults: counts cannot be negative")
 	}
 	o.faults.mu.Lock()
@@ -134,6 +161,18 @@ func (o *Org) FailNextCalls(n int) {
 	o.updateFaults(func(f *Faults) { f.Unavailable, f.UnavailablePath = n, "" })
 }
 
+// ServerErrorNextCalls answers the next n API calls whose path contains
+// path (any path when empty) with HTTP 500, without carrying them out.
+func (o *Org) ServerErrorNextCalls(n int, path string) {
+	o.updateFaults(func(f *Faults) { f.ServerErrors, f.ServerErrorPath = n, path })
+}
+
+// DropNextConnections carries out the next n API calls whose path contains
+// path (any path when empty) and closes their connection unanswered.
+func (o *Org) DropNextConnections(n int, path string) {
+	o.updateFaults(func(f *Faults) { f.DropConnections, f.DropPath = n, path })
+}
+
 // CutNextResponses cuts the next n answers whose path contains path (any
 // path when empty) after afterBytes bytes of body.
 func (o *Org) CutNextResponses(n, afterBytes int, path string) {
@@ -150,6 +189,13 @@ func (o *Org) LockRows(fraction float64, seed int64) {
 // with stateMessage msg (a default message when empty).
 func (o *Org) FailNextBatch(msg string) {
 	o.updateFaults(func(f *Faults) { f.FailBatches, f.FailBatchMessage = f.FailBatches+1, msg })
+	o.kick()
+}
+
+// LockNextBatches makes the next n Bulk 1.0 ingest batches to start
+// processing fail with TooManyLockFailure, writing nothing.
+func (o *Org) LockNextBatches(n int) {
+	o.updateFaults(func(f *Faults) { f.LockBatches += n })
 	o.kick()
 }
 
@@ -199,6 +245,32 @@ func (o *Org) takeUnavailable(path string) bool {
 	return true
 }
 
+// takeServerError reports whether the call to path is to be answered 500,
+// counting the fault down.
+func (o *Org) takeServerError(path string) bool {
+	o.faults.mu.Lock()
+	defer o.faults.mu.Unlock()
+	f := &o.faults.f
+	if f.ServerErrors <= 0 || !strings.Contains(path, f.ServerErrorPath) {
+		return false
+	}
+	f.ServerErrors--
+	return true
+}
+
+// takeDrop reports whether the call to path is to lose its answer,
+// counting the fault down.
+func (o *Org) takeDrop(path string) bool {
+	o.faults.mu.Lock()
+	defer o.faults.mu.Unlock()
+	f := &o.faults.f
+	if f.DropConnections <= 0 || !strings.Contains(path, f.DropPath) {
+		return false
+	}
+	f.DropConnections--
+	return true
+}
+
 // takeCut returns how many body bytes of the answer to path get through
 // before the connection is cut, or -1 to send it whole.
 func (o *Org) takeCut(path string) int {
@@ -228,6 +300,19 @@ func (o *Org) takeBatchFailure() string {
 	return defaultFailBatchMessage
 }
 
+// takeLockBatch returns the stateMessage of a lock failure of the Bulk
+// 1.0 ingest batch about to be processed, or "".
+func (o *Org) takeLockBatch() string {
+	o.faults.mu.Lock()
+	defer o.faults.mu.Unlock()
+	f := &o.faults.f
+	if f.LockBatches <= 0 {
+		return ""
+	}
+	f.LockBatches--
+	return lockBatchMessage
+}
+
 // takeJobFailure returns the errorMessage of an injected failure of the
 // Bulk 2.0 job about to be processed, or "".
 func (o *Org) takeJobFailure() string {
@@ -254,6 +339,17 @@ func (o *Org) rowLocker() rowLocker {
 	o.faults.mu.Lock()
 	defer o.faults.mu.Unlock()
 	return rowLocker{fraction: o.faults.f.RowLockFraction, seed: o.faults.f.RowLockSeed}
+}
+
+// collectionLocker returns the lock decider of one sObject Collections
+// call and the number that stands for the call in it: each call counts
+// as a batch of its own, numbered below zero so as not to meet the Bulk
+// batches' numbers.
+func (o *Org) collectionLocker() (rowLocker, int) {
+	o.faults.mu.Lock()
+	defer o.faults.mu.Unlock()
+	o.faults.calls++
+	return rowLocker{fraction: o.faults.f.RowLockFraction, seed: o.faults.f.RowLockSeed}, -o.faults.calls
 }
 
 // locked reports whether row of the batch numbered batchSeq (within its
@@ -295,6 +391,19 @@ func errUnavailable(fam family) *apiError {
 	}
 	return &apiError{Status: http.StatusServiceUnavailable, Code: "SERVER_UNAVAILABLE", Msg: "Server temporarily unavailable (localorg fault)"}
 }
+
+// discardWriter swallows an answer that a DropConnections fault loses.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header {
+	if w.h == nil {
+		w.h = http.Header{}
+	}
+	return w.h
+}
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+func (w *discardWriter) Flush()                      {}
 
 // cutWriter passes limit bytes of body, then cuts the connection.
 type cutWriter struct {

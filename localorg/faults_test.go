@@ -266,3 +266,123 @@ func TestFaultsAdminAPI(t *testing.T) {
 		t.Errorf("cleared faults: %d %s", status, body)
 	}
 }
+
+// TestFaultServerError answers 500 in each API's shape without carrying
+// the call out.
+func TestFaultServerError(t *testing.T) {
+	org := localorgtest.New(t)
+	org.ServerErrorNextCalls(2, "")
+	r := send(t, org, "POST", v+"/jobs/ingest", `{"object":"Account","operation":"insert"}`)
+	if r.Status != 500 || !strings.Contains(r.String(), `"errorCode" : "UNKNOWN_EXCEPTION"`) {
+		t.Errorf("Bulk 2.0: %d %s", r.Status, r.Body)
+	}
+	r = asend(t, org, "POST", "/job", "application/xml", jobXML("insert", "Account", "CSV"))
+	if r.Status != 500 || xmlField(t, r.Body, "exceptionCode") != "InternalServerError" {
+		t.Errorf("Bulk 1.0: %d %s", r.Status, r.Body)
+	}
+	if jobs, err := org.Org.Jobs(t.Context()); err != nil || len(jobs) != 0 {
+		t.Errorf("calls answered 500 were carried out: %v %d jobs", err, len(jobs))
+	}
+	// Through the admin API, for one resource only.
+	if status, body := org.Admin(t, "POST", "faults", `{"serverErrors": 1, "serverErrorPath": "/limits"}`); status != 200 || !strings.Contains(string(body), `"serverErrors":1`) {
+		t.Fatalf("admin: %d %s", status, body)
+	}
+	wantStatus(t, send(t, org, "GET", v+"/sobjects", nil), 200)
+	r = send(t, org, "GET", v+"/limits", nil)
+	if r.Status != 500 || !strings.Contains(r.String(), `"errorCode":"UNKNOWN_EXCEPTION"`) {
+		t.Errorf("REST: %d %s", r.Status, r.Body)
+	}
+	wantStatus(t, send(t, org, "GET", v+"/limits", nil), 200)
+}
+
+// TestFaultDropConnection carries the call out and loses its answer.
+func TestFaultDropConnection(t *testing.T) {
+	org := localorgtest.New(t)
+	org.DropNextConnections(1, "/jobs/ingest")
+	wantStatus(t, send(t, org, "GET", v+"/limits", nil), 200)
+	req, _ := http.NewRequest("POST", org.URL+v+"/jobs/ingest", strings.NewReader(`{"object":"Account","operation":"insert"}`))
+	req.Header.Set("Authorization", "Bearer "+org.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("dropped call answered %d", resp.StatusCode)
+	}
+	jobs, err := org.Org.Jobs(t.Context())
+	if err != nil || len(jobs) != 1 || jobs[0].State != "Open" {
+		t.Errorf("the dropped call did not create its job: %v %+v", err, jobs)
+	}
+	if rs := org.Requests(); len(rs) != 2 || rs[1].Status != 0 {
+		t.Errorf("requests %+v", rs)
+	}
+	wantStatus(t, send(t, org, "GET", v+"/jobs/ingest/"+jobs[0].ID, nil), 200)
+	if status, body := org.Admin(t, "POST", "faults", `{"dropConnections": 1}`); status != 200 || !strings.Contains(string(body), `"dropConnections":1`) {
+		t.Fatalf("admin: %d %s", status, body)
+	}
+}
+
+// TestFaultLockBatches fails a Bulk 1.0 ingest batch as a whole on lock
+// contention, writing none of its records.
+func TestFaultLockBatches(t *testing.T) {
+	org := localorgtest.New(t)
+	org.LockNextBatches(1)
+	job := createAsyncJob(t, org, jobXML("insert", "Account", "CSV"))
+	b1 := addBatch(t, org, job, "text/csv", "Name\na\nb\n")
+	waitBatches(t, org, job)
+	b2 := addBatch(t, org, job, "text/csv", "Name\nc\n")
+	bs := waitBatches(t, org, job)
+	if bs[0].ID != b1 || bs[0].State != "Failed" || !strings.HasPrefix(bs[0].StateMessage, "TooManyLockFailure : ") || bs[1].ID != b2 || bs[1].State != "Completed" {
+		t.Errorf("batches %+v %+v", bs[0], bs[1])
+	}
+	if n := strings.Count(query(t, org, "SELECT Name FROM Account"), "\n"); n != 2 {
+		t.Errorf("%d lines: the locked batch wrote records", n)
+	}
+	if status, body := org.Admin(t, "POST", "faults", `{"lockBatches": 2}`); status != 200 || !strings.Contains(string(body), `"lockBatches":2`) {
+		t.Fatalf("admin: %d %s", status, body)
+	}
+}
+
+// TestFaultRowLockCollections: sObject Collections records meet the row
+// lock fault per record.
+func TestFaultRowLockCollections(t *testing.T) {
+	org := localorgtest.New(t)
+	org.LockRows(1, 5)
+	r := send(t, org, "POST", v+"/composite/sobjects", `{"records":[{"attributes":{"type":"Account"},"Name":"A"},{"attributes":{"type":"Account"},"Name":"B"}]}`)
+	if r.Status != 200 || strings.Count(r.String(), `"statusCode":"UNABLE_TO_LOCK_ROW"`) != 2 {
+		t.Errorf("all locked: %d %s", r.Status, r.Body)
+	}
+	org.LockRows(0.5, 5)
+	var recs []string
+	for i := range 40 {
+		recs = append(recs, fmt.Sprintf(`{"attributes":{"type":"Account"},"Name":"R%d"}`, i))
+	}
+	r = send(t, org, "POST", v+"/composite/sobjects", `{"records":[`+strings.Join(recs, ",")+`]}`)
+	locked := strings.Count(r.String(), `"UNABLE_TO_LOCK_ROW"`)
+	if locked == 0 || locked == 40 {
+		t.Errorf("%d of 40 locked at 50%%", locked)
+	}
+	if n := strings.Count(query(t, org, "SELECT Name FROM Account"), "\n") - 1; n != 40-locked {
+		t.Errorf("%d records written, want %d", n, 40-locked)
+	}
+}
+
+// TestMaxAPIVersion serves an org that a release has not reached.
+func TestMaxAPIVersion(t *testing.T) {
+	org := localorgtest.Start(t, localorg.Options{MaxAPIVersion: 55})
+	r := send(t, org, "GET", "/services/data", nil)
+	if !strings.HasSuffix(strings.TrimSpace(r.String()), `"url":"/services/data/v55.0","version":"55.0"}]`) {
+		t.Errorf("versions end %s", r.Body[len(r.Body)-80:])
+	}
+	wantStatus(t, send(t, org, "GET", "/services/data/v55.0/limits", nil), 200)
+	wantStatus(t, send(t, org, "GET", "/services/data/v56.0/limits", nil), 404)
+	r = send(t, org, "POST", "/services/async/56.0/job", jobXML("insert", "Account", "CSV"), "X-SFDC-Session: "+org.AccessToken, "Content-Type: application/xml")
+	if r.Status != 400 || xmlField(t, r.Body, "exceptionCode") != "InvalidVersion" {
+		t.Errorf("Bulk 1.0 at 56.0: %d %s", r.Status, r.Body)
+	}
+	if org.APIVersion != "55.0" {
+		t.Errorf("connection version %s", org.APIVersion)
+	}
+	if _, err := localorg.Open(t.TempDir(), localorg.Options{MaxAPIVersion: 67}); err == nil {
+		t.Error("an org newer than the newest version opened")
+	}
+}

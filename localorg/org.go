@@ -12,9 +12,9 @@
 // stopped. One process holds a directory at a time (see Start).
 //
 // It enforces Salesforce's limits and daily allocations (Limits) and can
-// fail on purpose the ways Salesforce fails — 503s, expired sessions, row
-// locks, failed batches and jobs, slow processing, answers cut mid-body,
-// shuffled results (Faults) — switched from Go or through the admin API
+// fail on purpose the ways Salesforce fails — 503s and 500s, expired
+// sessions, row locks, failed batches and jobs, slow processing, answers
+// cut mid-body or lost with their connection, shuffled results (Faults) — switched from Go or through the admin API
 // under /__localorg/, for clients' reliability tests.
 package localorg
 
@@ -54,6 +54,10 @@ type Options struct {
 	// Limits lowers Salesforce's limits and allocations (zero fields keep
 	// Salesforce's values).
 	Limits Limits
+	// MaxAPIVersion is the newest API version the org serves, as on an org
+	// that a release has not reached yet (for example 55 serves 31.0 to
+	// 55.0); zero means MaxAPIVersion, the newest there is.
+	MaxAPIVersion int
 }
 
 func (o Options) withDefaults() Options {
@@ -67,6 +71,9 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Limits = o.Limits.withDefaults()
+	if o.MaxAPIVersion == 0 {
+		o.MaxAPIVersion = MaxAPIVersion
+	}
 	return o
 }
 
@@ -133,6 +140,9 @@ const dbFile = "org.db"
 // error wrapping ErrLocked if another live process holds dir.
 func Open(dir string, opts Options) (*Org, error) {
 	opts = opts.withDefaults()
+	if opts.MaxAPIVersion < MinAPIVersion || opts.MaxAPIVersion > MaxAPIVersion {
+		return nil, fmt.Errorf("open org: MaxAPIVersion %d is not between %d and %d", opts.MaxAPIVersion, MinAPIVersion, MaxAPIVersion)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open org: %w", err)
 	}

@@ -98,6 +98,16 @@ func (o *Org) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		c.fail(errUnavailable(c.fam))
 		return
 	}
+	if c.fam != familyAdmin && o.takeServerError(r.URL.Path) {
+		c.fail(errInternal)
+		return
+	}
+	if c.fam != familyAdmin && o.takeDrop(r.URL.Path) {
+		// The call is carried out; its answer never leaves.
+		c.w = &discardWriter{}
+		o.route(c)
+		panic(http.ErrAbortHandler)
+	}
 	o.route(c)
 }
 

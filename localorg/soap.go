@@ -15,7 +15,7 @@ import (
 // SOAP data calls are not part of what the org emulates.
 func (o *Org) soapLogin(c *call) {
 	v, err := strconv.ParseFloat(c.ver, 64)
-	if err != nil || v < MinAPIVersion || v != float64(int(v)) {
+	if err != nil || v < MinAPIVersion || v > float64(o.opts.MaxAPIVersion) || v != float64(int(v)) {
 		c.soapFault(http.StatusInternalServerError, "UNSUPPORTED_API_VERSION", "Invalid Api version specified on URL")
 		return
 	}

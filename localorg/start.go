@@ -53,6 +53,9 @@ type StartOptions struct {
 	// JoinTimeout bounds the wait for a live holder's connection.json
 	// (default 10s).
 	JoinTimeout time.Duration
+	// Wrap, when set, wraps the org's HTTP handler, for example to watch
+	// the requests a test's client sends (localorgtest does).
+	Wrap func(http.Handler) http.Handler
 }
 
 // Instance is an org reached through Start: either run by this process
@@ -90,7 +93,7 @@ func Start(ctx context.Context, dir string, opts StartOptions) (*Instance, error
 	if err != nil {
 		return nil, err
 	}
-	inst, err := serve(ctx, org, opts.Addr)
+	inst, err := serve(ctx, org, opts.Addr, opts.Wrap)
 	if err != nil {
 		org.Close()
 		return nil, err
@@ -114,7 +117,7 @@ func checkAddr(addr string, allowRemote bool) error {
 	return nil
 }
 
-func serve(ctx context.Context, org *Org, addr string) (*Instance, error) {
+func serve(ctx context.Context, org *Org, addr string, wrap func(http.Handler) http.Handler) (*Instance, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
@@ -125,7 +128,11 @@ func serve(ctx context.Context, org *Org, addr string) (*Instance, error) {
 	}
 	base := "http://" + net.JoinHostPort(host, port)
 	inst := &Instance{Dir: org.Dir(), Org: org, done: make(chan error, 1)}
-	inst.srv = &http.Server{Handler: org.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	h := org.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	inst.srv = &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
 	go func() {
 		err := inst.srv.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -162,7 +169,7 @@ func (i *Instance) refreshConnection(ctx context.Context, base string) error {
 		ClientID:      m.ClientID,
 		ClientSecret:  m.ClientSecret,
 		AdminSecret:   m.AdminSecret,
-		APIVersion:    strconv.Itoa(MaxAPIVersion) + ".0",
+		APIVersion:    strconv.Itoa(org.opts.MaxAPIVersion) + ".0",
 		PID:           os.Getpid(),
 	}
 	if err := writeConnection(i.Dir, conn); err != nil {

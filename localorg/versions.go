@@ -58,8 +58,8 @@ func parseVersion(seg string) (int, bool) {
 
 // versions answers GET /services/data: every version served, oldest first.
 func (o *Org) versions(c *call) {
-	list := make([]any, 0, MaxAPIVersion-MinAPIVersion+1)
-	for v := MinAPIVersion; v <= MaxAPIVersion; v++ {
+	list := make([]any, 0, o.opts.MaxAPIVersion-MinAPIVersion+1)
+	for v := MinAPIVersion; v <= o.opts.MaxAPIVersion; v++ {
 		list = append(list, jsonw.Object{}.
 			Add("label", versionLabel(v)).
 			Add("url", fmt.Sprintf("/services/data/v%d.0", v)).
@@ -90,7 +90,7 @@ func (o *Org) routeData(c *call) {
 		return
 	}
 	v, ok := parseVersion(s[2])
-	if !ok || v > MaxAPIVersion {
+	if !ok || v > o.opts.MaxAPIVersion {
 		c.fail(errNotFound)
 		return
 	}

@@ -262,11 +262,18 @@ func (o *Org) processBatch(ctx context.Context, j *Job, batchID string) (failMsg
 		}
 		return "", err
 	}
+	if b.State != BatchQueued && b.State != BatchInProgress {
+		// Another worker finished it between the claim's read and ours.
+		return "", nil
+	}
 	if b.State == BatchQueued && j.API == Bulk1 {
 		if err := o.pause(o.jobDelay()); err != nil {
 			return "", err
 		}
 		if msg := o.takeBatchFailure(); msg != "" {
+			return o.failBatch(ctx, j, b, msg)
+		}
+		if msg := o.takeLockBatch(); msg != "" {
 			return o.failBatch(ctx, j, b, msg)
 		}
 	}

@@ -84,6 +84,12 @@ type Change struct {
 	// Unchanged counts the managed fields that already have their desired
 	// value and are not in Fields.
 	Unchanged int
+	// UnchangedValues are, for an update (and an adopt, rebind or deferred
+	// update), those unchanged managed fields with their desired values,
+	// sorted by name: with Fields they are every value sfsync manages on the
+	// record, whose hash apply records in state (AppliedHash). Views do not
+	// show them.
+	UnchangedValues []KeyValue
 	// SystemModstamp is the record's SystemModstamp as read for the plan:
 	// apply refuses a saved plan whose updated or deleted record moved
 	// since. Zero for inserts.
@@ -466,6 +472,7 @@ func (p *Plan) Sort() {
 		for i := range o.Changes {
 			ch := &o.Changes[i]
 			slices.SortStableFunc(ch.Fields, func(a, b FieldChange) int { return cmp.Compare(a.Field, b.Field) })
+			slices.SortStableFunc(ch.UnchangedValues, func(a, b KeyValue) int { return cmp.Compare(a.Field, b.Field) })
 			slices.SortFunc(ch.Cascade, func(a, b Cascade) int {
 				return cmp.Or(cmp.Compare(a.Object, b.Object), cmp.Compare(a.Field, b.Field))
 			})

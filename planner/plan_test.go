@@ -64,7 +64,8 @@ func samplePlan(t testing.TB) *Plan {
 						Fields:  []FieldChange{{Field: "ParentId", New: Null(TypeID), Ref: "Account.a"}}},
 					{Action: Update, Address: "Account.c", Object: "Account", ID: "001000000000003AAA",
 						Reasons:        []Reason{KeyRestored, OutsideWhere},
-						SystemModstamp: stamp, Unchanged: 4,
+						SystemModstamp: stamp, Unchanged: 2,
+						UnchangedValues: []KeyValue{{"External_Id__c", mustCell(t, TypeText, "C")}, {"Rating", Null(TypePicklist)}},
 						Fields: []FieldChange{
 							{Field: "AnnualRevenue", Old: mustOrg(t, TypeNumber, "9.12260031E8"), New: mustCell(t, TypeNumber, "912260032")},
 							{Field: "Phone", Old: mustOrg(t, TypeText, "555"), New: Null(TypeText)},
@@ -97,6 +98,7 @@ func samplePlan(t testing.TB) *Plan {
 			{Object: "Account", Operation: state.OpInsert, Level: 0, API: APIBulk2, Records: 1, Batches: 1},
 			{Object: "Account", Operation: state.OpUpdate, Level: 2, Deferred: true, API: APIREST, Records: 1, Batches: 1},
 			{Object: "Account", Operation: state.OpDelete, Level: 0, API: APIBulk1, Records: 1, Batches: 1},
+			{Object: "PricebookEntry", Operation: state.OpDelete, Level: 0, Replace: true, API: APIREST, Records: 1, Batches: 1},
 		},
 		Limits: []Limit{{Name: "DailyApiRequests", Max: 15000, Remaining: 14000}, {Name: "DailyBulkApiBatches", Max: 15000, Remaining: 14990}},
 	}

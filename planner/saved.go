@@ -77,6 +77,7 @@ type (
 		Cascade        []savedCascade `json:"cascade,omitempty"`
 		Fields         []savedField   `json:"fields,omitempty"`
 		Unchanged      int            `json:"unchanged,omitempty"`
+		UnchangedVals  []savedValue   `json:"unchanged_values,omitempty"`
 		SystemModstamp string         `json:"system_modstamp,omitempty"`
 	}
 	savedValue struct {
@@ -183,6 +184,9 @@ func EncodeSaved(p *Plan) ([]byte, error) {
 				})
 			}
 			sc.Unchanged = ch.Unchanged
+			for _, v := range ch.UnchangedValues {
+				sc.UnchangedVals = append(sc.UnchangedVals, savedValue{Field: v.Field, Type: typeOf(v.Value), Value: textOf(v.Value)})
+			}
 			if !ch.SystemModstamp.IsZero() {
 				sc.SystemModstamp = ch.SystemModstamp.UTC().Format(dateTimeLayout)
 			}
@@ -317,6 +321,13 @@ func decodeChange(object string, sc savedChange) (Change, error) {
 	}
 	for _, c := range sc.Cascade {
 		ch.Cascade = append(ch.Cascade, Cascade(c))
+	}
+	for _, sv := range sc.UnchangedVals {
+		v, err := decodeValue(ParseCell, sv.Type, sv.Value)
+		if err != nil {
+			return Change{}, fmt.Errorf("%s: %w", sv.Field, err)
+		}
+		ch.UnchangedValues = append(ch.UnchangedValues, KeyValue{Field: sv.Field, Value: v})
 	}
 	for _, sf := range sc.Fields {
 		if sf.Field == "" {

@@ -35,7 +35,8 @@ func goldenState(t *testing.T) *State {
 	must(t, s.AddJob(Job{ID: "750Ak00000Job2", API: Bulk2, APIVersion: "62.0", Object: "Contact", Operation: OpUpdate,
 		Level: 1, Addresses: []string{`Contact.csv["jane@acme.example"]`}, Created: created.Add(time.Minute)}))
 	must(t, s.AddJob(Job{ID: "750Ak00000Job1", API: Bulk1, APIVersion: "62.0", Object: "Account", Operation: OpInsert,
-		Level: 0, Addresses: []string{"Account.new1", "Account.new2", "Account.new3"}, Created: created}))
+		Level: 0, Addresses: []string{"Account.new1", "Account.new2", "Account.new3"}, Created: created,
+		KeyFields: []string{"External_Id__c"}, Keys: [][]string{{"N-1"}, {"N-2"}, {""}}}))
 	must(t, s.AddJobBatch("750Ak00000Job1", Batch{ID: "751Ak00000Bat1", Rows: 2}))
 	return s
 }

@@ -81,6 +81,13 @@ type Job struct {
 	Level int `json:"level"`
 	// Addresses are the addresses of the job's rows, in row order.
 	Addresses []string `json:"addresses"`
+	// KeyFields and Keys are, for an insert, the object's key fields and
+	// each row's values of them (the planner's normalized text, "" for
+	// null), parallel to Addresses: an inserted record has no Id in state
+	// yet, so a later run maps the job's results, which echo the key
+	// columns, back to addresses by these.
+	KeyFields []string   `json:"key_fields,omitempty"`
+	Keys      [][]string `json:"keys,omitempty"`
 	// Batches are, for Bulk API 1.0, the batches created so far in upload
 	// order; each carries the next Rows addresses. Empty for Bulk API 2.0,
 	// whose job holds one upload.
@@ -373,6 +380,8 @@ func (s *State) AddJob(j Job) error {
 	}
 	j.Addresses = slices.Clone(j.Addresses)
 	j.Batches = slices.Clone(j.Batches)
+	j.KeyFields = slices.Clone(j.KeyFields)
+	j.Keys = slices.Clone(j.Keys)
 	j.Created = j.Created.UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -401,6 +410,14 @@ func checkJob(j Job) error {
 		return fmt.Errorf("job %s has no creation time", j.ID)
 	case j.Created.UTC().Year() < 1 || j.Created.UTC().Year() > 9999:
 		return fmt.Errorf("job %s: creation time %s is out of range", j.ID, j.Created.UTC())
+	}
+	if len(j.Keys) > 0 && len(j.Keys) != len(j.Addresses) {
+		return fmt.Errorf("job %s: %d keys for %d addresses", j.ID, len(j.Keys), len(j.Addresses))
+	}
+	for i, k := range j.Keys {
+		if len(k) != len(j.KeyFields) {
+			return fmt.Errorf("job %s: the key of %s has %d values for %d key fields", j.ID, j.Addresses[i], len(k), len(j.KeyFields))
+		}
 	}
 	rows := 0
 	for _, b := range j.Batches {

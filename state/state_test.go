@@ -213,6 +213,10 @@ func TestJobJournal(t *testing.T) {
 		{ID: "1", API: Bulk1, Object: "A", Operation: OpDelete, Created: t0},
 		{ID: "1", API: Bulk1, Object: "A", Operation: OpDelete, Addresses: []string{"x"}},
 		{ID: "1", API: Bulk1, Object: "A", Operation: OpDelete, Addresses: []string{"x"}, Created: t0, Level: -1},
+		{ID: "1", API: Bulk1, Object: "A", Operation: OpInsert, Addresses: []string{"x", "y"}, Created: t0,
+			KeyFields: []string{"K"}, Keys: [][]string{{"1"}}},
+		{ID: "1", API: Bulk1, Object: "A", Operation: OpInsert, Addresses: []string{"x"}, Created: t0,
+			KeyFields: []string{"K"}, Keys: [][]string{{"1", "2"}}},
 	} {
 		if err := s.AddJob(bad); err == nil {
 			t.Errorf("AddJob(%+v) succeeded", bad)

@@ -3,7 +3,18 @@
 # and reference data that shows scoped deletes, hierarchies, record types,
 # composite keys and secrets.
 #
+# Its variables come from two places: staging.vars.hcl (environment,
+# regions) and, for the sensitive shipping API key that is never written to
+# a file, the SFSYNC_VAR_api_key environment variable. validate needs both
+# but no org, database or real key:
+#
+#   SFSYNC_VAR_api_key=dummy sfsync -chdir=examples/team validate -var-file=staging.vars.hcl
+#
+# Planning also needs the sf CLI's login and the state database (its
+# password from PGPASSWORD or ~/.pgpass):
+#
 #   sf org login web --alias acme-staging
+#   export SFSYNC_VAR_api_key=...   # the real key
 #   sfsync -chdir=examples/team plan -var-file=staging.vars.hcl
 
 org {

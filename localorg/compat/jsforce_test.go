@@ -15,8 +15,9 @@ import (
 
 // jsforceRuns are the compatibility scripts: jsforce 1.x (the npm alias
 // jsforce1) and 3.x drive Bulk API 1.0 with SOAP login; jsforce 3 drives
-// Bulk API 2.0 (jsforce 1.x has no Bulk 2.0 client), OAuth, SOAP login and
-// REST query.
+// Bulk API 2.0 with its client, OAuth, SOAP login and REST query; jsforce
+// 1.x, which has no Bulk 2.0 client, drives every Bulk 2.0 ingest
+// operation and query through its own authenticated HTTP layer.
 var jsforceRuns = []struct {
 	name   string
 	args   []string
@@ -25,6 +26,7 @@ var jsforceRuns = []struct {
 	{"jsforce1/bulk1", []string{"jsforce-bulk1.mjs", "jsforce1"}, "jsforce1 bulk1 ok"},
 	{"jsforce3/bulk1", []string{"jsforce-bulk1.mjs", "jsforce"}, "jsforce bulk1 ok"},
 	{"jsforce3/bulk2", []string{"jsforce-bulk2.mjs"}, "jsforce ok"},
+	{"jsforce1/bulk2", []string{"jsforce1-bulk2.mjs"}, "jsforce1 bulk2 ok"},
 }
 
 // TestJsforce runs jsforce 1.x and 3.x from npm, unchanged, each against

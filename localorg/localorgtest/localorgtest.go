@@ -1,15 +1,18 @@
 // Package localorgtest starts a local Salesforce org for a test, the way
 // net/http/httptest starts a server: in this process, on a free loopback
 // port, with its data in the test's temporary directory, closed by
-// t.Cleanup. Tests talk to it over HTTP like any client and can inspect it
-// through the *localorg.Org.
+// t.Cleanup. Tests talk to it over HTTP like any client, can inspect it
+// through the *localorg.Org, and can see every request the org received
+// with its headers (Requests), to check what a client sends.
 package localorgtest
 
 import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +43,91 @@ type Org struct {
 	// Org is the engine, for Go-level inspection (jobs, uploads, results).
 	Org      *localorg.Org
 	Instance *localorg.Instance
+
+	rec *recorder
+}
+
+// Request is an API request the org received, as its client sent it
+// (method, URL, headers; not the body), with the answer's status and
+// headers. Status is 0 when no answer left (a DropConnections fault).
+type Request struct {
+	Method         string
+	URL            *url.URL
+	Header         http.Header
+	Status         int
+	ResponseHeader http.Header
+}
+
+// recorder keeps the requests to an org (the admin API's excepted).
+type recorder struct {
+	mu   sync.Mutex
+	reqs []Request
+}
+
+func (rc *recorder) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/__localorg/") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rw := &recordingWriter{ResponseWriter: w}
+		// Recorded even when the handler aborts (cut or dropped answers).
+		defer func() {
+			rc.mu.Lock()
+			rc.reqs = append(rc.reqs, Request{Method: r.Method, URL: r.URL, Header: r.Header.Clone(), Status: rw.status, ResponseHeader: rw.header})
+			rc.mu.Unlock()
+		}()
+		h.ServeHTTP(rw, r)
+	})
+}
+
+// recordingWriter notes the status and headers of an answer.
+type recordingWriter struct {
+	http.ResponseWriter
+	status int
+	header http.Header
+}
+
+func (w *recordingWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status, w.header = status, w.ResponseWriter.Header().Clone()
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *recordingWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *recordingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Requests returns the API requests the org received so far, oldest
+// first (admin API calls are not included).
+func (o *Org) Requests() []Request {
+	o.rec.mu.Lock()
+	defer o.rec.mu.Unlock()
+	return append([]Request(nil), o.rec.reqs...)
+}
+
+// CountRequests counts the requests with that method (any when empty)
+// whose path ends with suffix.
+func (o *Org) CountRequests(method, suffix string) int {
+	n := 0
+	for _, r := range o.Requests() {
+		if (method == "" || r.Method == method) && strings.HasSuffix(r.URL.Path, suffix) {
+			n++
+		}
+	}
+	return n
 }
 
 // New starts an org with default options.
@@ -56,7 +144,8 @@ func Start(t testing.TB, opts localorg.Options) *Org {
 // stopped). It stops when the test ends, or earlier by Close.
 func StartIn(t testing.TB, dir string, opts localorg.Options) *Org {
 	t.Helper()
-	inst, err := localorg.Start(context.Background(), dir, localorg.StartOptions{Options: opts, Exclusive: true})
+	rec := &recorder{}
+	inst, err := localorg.Start(context.Background(), dir, localorg.StartOptions{Options: opts, Exclusive: true, Wrap: rec.wrap})
 	if err != nil {
 		t.Fatalf("localorgtest: start org: %v", err)
 	}
@@ -78,6 +167,7 @@ func StartIn(t testing.TB, dir string, opts localorg.Options) *Org {
 		AdminSecret:   c.AdminSecret,
 		Org:           inst.Org,
 		Instance:      inst,
+		rec:           rec,
 	}
 }
 
@@ -119,6 +209,18 @@ func (o *Org) FailNextJob(msg string) { o.Org.FailNextJob(msg) }
 // SlowProcessing pauses before each job or batch and after each chunk of
 // 200 records.
 func (o *Org) SlowProcessing(job, chunk time.Duration) { o.Org.SlowProcessing(job, chunk) }
+
+// ServerErrorNextCalls answers the next n API calls whose path contains
+// path with HTTP 500, without carrying them out.
+func (o *Org) ServerErrorNextCalls(n int, path string) { o.Org.ServerErrorNextCalls(n, path) }
+
+// DropNextConnections carries out the next n API calls whose path
+// contains path and closes their connection unanswered.
+func (o *Org) DropNextConnections(n int, path string) { o.Org.DropNextConnections(n, path) }
+
+// LockNextBatches fails the next n Bulk 1.0 ingest batches with
+// TooManyLockFailure.
+func (o *Org) LockNextBatches(n int) { o.Org.LockNextBatches(n) }
 
 // CutNextResponses cuts the next n answers to paths containing path
 // after afterBytes bytes of body.

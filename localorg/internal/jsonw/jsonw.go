@@ -1,9 +1,12 @@
-// Package jsonw writes JSON the way Salesforce's servers do: objects keep the
-// key order the caller gives (Salesforce clients and our conformance tests
-// compare key order), numbers are written exactly as given (apiVersion is
-// 60.0, not 60), and the output is either compact (REST) or in the pretty
-// style of Jackson's DefaultPrettyPrinter (Bulk API 2.0, and REST when the
-// client sends X-PrettyPrint). encoding/json can do neither, hence this
+// Package jsonw writes JSON the way Salesforce's servers (Jackson) do, and is
+// the org's one JSON writer: objects keep the key order the caller gives
+// (Salesforce clients and our conformance tests compare key order), numbers
+// are written exactly as given (apiVersion is 60.0, not 60) and doubles as
+// Java's Double.toString writes them (9.12260031E8, 1500.0), strings are
+// escaped as Jackson escapes them (no HTML escaping, \u00XX in upper case),
+// and the output is either compact (REST) or in the pretty style of
+// Jackson's DefaultPrettyPrinter (Bulk API 2.0, and REST when the client
+// sends X-PrettyPrint). encoding/json can do none of this, hence this
 // package.
 package jsonw
 
@@ -14,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"unicode/utf8"
 )
@@ -47,14 +51,18 @@ type Number string
 // (pretty output).
 type Raw []byte
 
-// Values that Write accepts: nil, bool, string, int, int64, float64 (written
-// the way Java's Double.toString would be unacceptable in JSON only for
-// NaN/Inf, which are written as null), Number, Raw, Object, []any, []string,
-// []Object, map-free by design.
+// Values the writers accept: nil, bool, string, int, int64, float64 (as
+// Java's Double.toString; NaN and infinities, which JSON cannot hold, as
+// null), Number and json.Number (verbatim), Raw and json.RawMessage
+// (pre-encoded JSON; a RawMessage is compacted), Object, map[string]any
+// (keys sorted, as in describe bodies), []any, []string, []Object.
 
 // Compact returns the compact encoding of v.
-func Compact(v any) []byte {
-	w := writer{pretty: false}
+func Compact(v any) []byte { return AppendCompact(nil, v) }
+
+// AppendCompact appends the compact encoding of v to dst.
+func AppendCompact(dst []byte, v any) []byte {
+	w := writer{buf: dst, pretty: false}
 	w.value(v)
 	return w.buf
 }
@@ -89,19 +97,33 @@ func (w *writer) value(v any) {
 	case bool:
 		w.buf = strconv.AppendBool(w.buf, x)
 	case string:
-		w.buf = appendString(w.buf, x)
+		w.buf = AppendString(w.buf, x)
 	case int:
 		w.buf = strconv.AppendInt(w.buf, int64(x), 10)
 	case int64:
 		w.buf = strconv.AppendInt(w.buf, x, 10)
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
+			// UNCERTAIN: what Salesforce writes; Java's "NaN" is no JSON.
 			w.buf = append(w.buf, "null"...)
 		} else {
-			w.buf = strconv.AppendFloat(w.buf, x, 'g', -1, 64)
+			w.buf = AppendDouble(w.buf, x)
 		}
 	case Number:
 		w.buf = append(w.buf, x...)
+	case json.Number:
+		w.buf = append(w.buf, x...)
+	case json.RawMessage:
+		if w.pretty {
+			w.value(Raw(x))
+			return
+		}
+		var b bytes.Buffer
+		if err := json.Compact(&b, x); err != nil {
+			w.buf = append(w.buf, "null"...)
+			return
+		}
+		w.buf = append(w.buf, b.Bytes()...)
 	case Raw:
 		if !w.pretty {
 			w.buf = append(w.buf, x...)
@@ -115,6 +137,17 @@ func (w *writer) value(v any) {
 		w.value(decoded)
 	case Object:
 		w.object(x)
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		o := make(Object, len(keys))
+		for i, k := range keys {
+			o[i] = Member{k, x[k]}
+		}
+		w.object(o)
 	case []Object:
 		arr := make([]any, len(x))
 		for i := range x {
@@ -151,7 +184,7 @@ func (w *writer) object(o Object) {
 		if w.pretty {
 			w.indent()
 		}
-		w.buf = appendString(w.buf, m.Key)
+		w.buf = AppendString(w.buf, m.Key)
 		if w.pretty {
 			w.buf = append(w.buf, " : "...)
 		} else {
@@ -192,12 +225,14 @@ func (w *writer) array(a []any) {
 	w.buf = append(w.buf, ']')
 }
 
-const hexDigits = "0123456789abcdef"
+// hexDigits are Jackson's (CharTypes): upper case, \u001F.
+const hexDigits = "0123456789ABCDEF"
 
-// appendString writes s as a JSON string. Like Jackson it escapes only what
-// JSON requires (quote, backslash, control characters); "/" and non-ASCII
-// characters are written as they are. Invalid UTF-8 becomes U+FFFD.
-func appendString(b []byte, s string) []byte {
+// AppendString appends s as a JSON string. Like Jackson it escapes only
+// what JSON requires (quote, backslash, control characters); "/", "<>&" and
+// non-ASCII characters are written as they are. Invalid UTF-8 becomes
+// U+FFFD.
+func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -218,7 +253,7 @@ func appendString(b []byte, s string) []byte {
 			case c == '\f':
 				b = append(b, '\\', 'f')
 			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 			default:
 				b = append(b, c)
 			}

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sfsync/sfsync/internal/sfid"
+	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )
 
 // The value codec turns the values clients send (CSV cells, XML text, JSON
@@ -534,7 +535,7 @@ func (f *Field) FormatText(v any) string {
 	switch f.Type.Storage() {
 	case RealColumn:
 		if x, ok := asFloat(v); ok {
-			return FormatJavaDouble(x)
+			return jsonw.FormatDouble(x)
 		}
 	case IntegerColumn:
 		if n, ok := asInt(v); ok {
@@ -569,7 +570,7 @@ func (f *Field) appendJSON(dst []byte, v any, bulk bool) []byte {
 	switch f.Type.Storage() {
 	case RealColumn:
 		if x, ok := asFloat(v); ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
-			return appendJavaDouble(dst, x)
+			return jsonw.AppendDouble(dst, x)
 		}
 	case IntegerColumn:
 		if n, ok := asInt(v); ok {
@@ -586,14 +587,14 @@ func (f *Field) appendJSON(dst []byte, v any, bulk bool) []byte {
 			if bulk {
 				return strconv.AppendInt(dst, t.UnixMilli(), 10)
 			}
-			return appendJSONString(dst, t.Format("2006-01-02T15:04:05.000-0700"))
+			return jsonw.AppendString(dst, t.Format("2006-01-02T15:04:05.000-0700"))
 		}
 	case TypeDate:
 		if t, err := time.Parse("2006-01-02", s); bulk && err == nil {
 			return strconv.AppendInt(dst, t.UnixMilli(), 10)
 		}
 	}
-	return appendJSONString(dst, s)
+	return jsonw.AppendString(dst, s)
 }
 
 func asFloat(v any) (float64, bool) {

@@ -2,6 +2,8 @@ package schema
 
 import (
 	"sort"
+
+	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )
 
 // compactObject writes o as a compact describe-shaped file: only the
@@ -14,7 +16,7 @@ func compactObject(o *Object, fields []*Field) []byte {
 	if fields == nil {
 		fields = o.Fields
 	}
-	top := jsonObject{{"name", o.Name}}
+	top := jsonw.Object{{Key: "name", Value: o.Name}}
 	var keys []string
 	vals := map[string]any{}
 	for i := range objectProps {
@@ -46,24 +48,24 @@ func compactObject(o *Object, fields []*Field) []byte {
 		vals["recordTypeInfos"] = rts
 	}
 	if !sameURLs(o.urls, defaultURLs(o)) {
-		u := jsonObject{}
+		u := jsonw.Object{}
 		for _, x := range o.urls {
-			u = append(u, kv{x.name, x.template})
+			u = append(u, jsonw.Member{Key: x.name, Value: x.template})
 		}
 		keys = append(keys, "urls")
 		vals["urls"] = u
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		top = append(top, kv{k, vals[k]})
+		top = append(top, jsonw.Member{Key: k, Value: vals[k]})
 	}
 
 	b := []byte("{\n")
 	for _, e := range top {
 		b = append(b, "  "...)
-		b = appendJSONString(b, e.k)
+		b = jsonw.AppendString(b, e.Key)
 		b = append(b, ": "...)
-		b = appendJSON(b, e.v)
+		b = jsonw.AppendCompact(b, e.Value)
 		b = append(b, ",\n"...)
 	}
 	b = append(b, `  "fields": [`...)
@@ -72,7 +74,7 @@ func compactObject(o *Object, fields []*Field) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, "\n    "...)
-		b = appendJSON(b, compactField(o, f))
+		b = jsonw.AppendCompact(b, compactField(o, f))
 	}
 	if len(fields) > 0 {
 		b = append(b, "\n  "...)
@@ -82,8 +84,8 @@ func compactObject(o *Object, fields []*Field) []byte {
 
 // compactField returns the properties of f that differ from their defaults,
 // name and type first.
-func compactField(o *Object, f *Field) jsonObject {
-	out := jsonObject{{"name", f.Name}, {"type", f.Type.String()}}
+func compactField(o *Object, f *Field) jsonw.Object {
+	out := jsonw.Object{{Key: "name", Value: f.Name}, {Key: "type", Value: f.Type.String()}}
 	var keys []string
 	vals := map[string]any{}
 	for i := range fieldProps {
@@ -116,7 +118,7 @@ func compactField(o *Object, f *Field) jsonObject {
 		if k == "picklistValues" {
 			v = compactPicklist(f.PicklistValues)
 		}
-		out = append(out, kv{k, v})
+		out = append(out, jsonw.Member{Key: k, Value: v})
 	}
 	return out
 }
@@ -126,18 +128,18 @@ func compactField(o *Object, f *Field) jsonObject {
 func compactPicklist(values []PicklistValue) []any {
 	out := make([]any, len(values))
 	for i, v := range values {
-		e := jsonObject{{"value", v.Value}}
+		e := jsonw.Object{{Key: "value", Value: v.Value}}
 		if v.Label != v.Value {
-			e = append(e, kv{"label", nullable(v.Label)})
+			e = append(e, jsonw.Member{Key: "label", Value: nullable(v.Label)})
 		}
 		if !v.Active {
-			e = append(e, kv{"active", false})
+			e = append(e, jsonw.Member{Key: "active", Value: false})
 		}
 		if v.DefaultValue {
-			e = append(e, kv{"defaultValue", true})
+			e = append(e, jsonw.Member{Key: "defaultValue", Value: true})
 		}
 		if v.ValidFor != "" {
-			e = append(e, kv{"validFor", v.ValidFor})
+			e = append(e, jsonw.Member{Key: "validFor", Value: v.ValidFor})
 		}
 		out[i] = e
 	}
@@ -147,14 +149,14 @@ func compactPicklist(values []PicklistValue) []any {
 func recordTypesJSON(rts []RecordTypeInfo) []any {
 	out := make([]any, len(rts))
 	for i, rt := range rts {
-		out[i] = jsonObject{
-			{"active", rt.Active},
-			{"available", rt.Available},
-			{"defaultRecordTypeMapping", rt.DefaultRecordTypeMapping},
-			{"developerName", rt.DeveloperName},
-			{"master", rt.Master},
-			{"name", rt.Name},
-			{"recordTypeId", rt.RecordTypeID},
+		out[i] = jsonw.Object{
+			{Key: "active", Value: rt.Active},
+			{Key: "available", Value: rt.Available},
+			{Key: "defaultRecordTypeMapping", Value: rt.DefaultRecordTypeMapping},
+			{Key: "developerName", Value: rt.DeveloperName},
+			{Key: "master", Value: rt.Master},
+			{Key: "name", Value: rt.Name},
+			{Key: "recordTypeId", Value: rt.RecordTypeID},
 		}
 	}
 	return out

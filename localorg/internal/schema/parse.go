@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )
 
 // ParseDescribe reads one object from describe-shaped JSON: the body of a
@@ -82,7 +84,7 @@ func parseObject(name string, top map[string]json.RawMessage) (*Object, error) {
 		}
 		raw, ok := top[p.key]
 		if !ok {
-			raw = appendJSON(nil, p.def(o))
+			raw = jsonw.AppendCompact(nil, p.def(o))
 		}
 		if err := p.set(o, raw); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.key, err)
@@ -184,7 +186,7 @@ func parseField(o *Object, fm map[string]json.RawMessage) (*Field, error) {
 		}
 		raw, ok := fm[p.key]
 		if !ok {
-			raw = appendJSON(nil, p.def(o, f))
+			raw = jsonw.AppendCompact(nil, p.def(o, f))
 		}
 		if err := p.set(f, raw); err != nil {
 			return f, fmt.Errorf("%s: %w", p.key, err)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )
 
 // This file is the one table of describe properties: for each key, how it is
@@ -389,7 +391,7 @@ func fieldValue(o *Object, f *Field, p *fieldProp) any {
 // sameJSON reports whether a and b encode to the same JSON (raw values are
 // compared after compacting).
 func sameJSON(a, b any) bool {
-	return bytes.Equal(appendJSON(nil, a), appendJSON(nil, b))
+	return bytes.Equal(jsonw.AppendCompact(nil, a), jsonw.AppendCompact(nil, b))
 }
 
 func constDefault(v any) func(*Object, *Field) any {
@@ -480,12 +482,12 @@ func nonNil(s []string) []string {
 func picklistJSON(values []PicklistValue) any {
 	out := make([]any, len(values))
 	for i, v := range values {
-		out[i] = jsonObject{
-			{"active", v.Active},
-			{"defaultValue", v.DefaultValue},
-			{"label", nullable(v.Label)},
-			{"validFor", nullable(v.ValidFor)},
-			{"value", v.Value},
+		out[i] = jsonw.Object{
+			{Key: "active", Value: v.Active},
+			{Key: "defaultValue", Value: v.DefaultValue},
+			{Key: "label", Value: nullable(v.Label)},
+			{Key: "validFor", Value: nullable(v.ValidFor)},
+			{Key: "value", Value: v.Value},
 		}
 	}
 	return out

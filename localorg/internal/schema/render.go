@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )
 
 // RenderOptions is what a describe needs besides the object and the API
@@ -53,21 +55,21 @@ func RenderDescribe(o *Object, apiVersion string, opt RenderOptions) ([]byte, er
 	m["fields"] = fields
 	crs := make([]any, len(o.ChildRelationships))
 	for i, cr := range o.ChildRelationships {
-		crs[i] = jsonObject{
-			{"cascadeDelete", cr.CascadeDelete},
-			{"childSObject", cr.ChildSObject},
-			{"deprecatedAndHidden", cr.DeprecatedAndHidden},
-			{"field", cr.Field},
-			{"junctionIdListNames", nonNil(cr.JunctionIDListNames)},
-			{"junctionReferenceTo", nonNil(cr.JunctionReferenceTo)},
-			{"relationshipName", nullable(cr.RelationshipName)},
-			{"restrictedDelete", cr.RestrictedDelete},
+		crs[i] = jsonw.Object{
+			{Key: "cascadeDelete", Value: cr.CascadeDelete},
+			{Key: "childSObject", Value: cr.ChildSObject},
+			{Key: "deprecatedAndHidden", Value: cr.DeprecatedAndHidden},
+			{Key: "field", Value: cr.Field},
+			{Key: "junctionIdListNames", Value: nonNil(cr.JunctionIDListNames)},
+			{Key: "junctionReferenceTo", Value: nonNil(cr.JunctionReferenceTo)},
+			{Key: "relationshipName", Value: nullable(cr.RelationshipName)},
+			{Key: "restrictedDelete", Value: cr.RestrictedDelete},
 		}
 	}
 	m["childRelationships"] = crs
 	m["recordTypeInfos"] = renderRecordTypes(o, apiVersion, v, opt.RecordTypes)
 	m["urls"] = renderURLs(o, apiVersion, opt.InstanceURL, false)
-	return appendJSON(nil, m), nil
+	return jsonw.AppendCompact(nil, m), nil
 }
 
 func renderField(o *Object, f *Field, v int) map[string]any {
@@ -100,20 +102,20 @@ func renderRecordTypes(o *Object, ver string, v int, extra []RecordTypeInfo) []a
 		if rt.Master && otherDefault {
 			rt.DefaultRecordTypeMapping = false
 		}
-		e := jsonObject{
-			{"active", rt.Active},
-			{"available", rt.Available},
-			{"defaultRecordTypeMapping", rt.DefaultRecordTypeMapping},
+		e := jsonw.Object{
+			{Key: "active", Value: rt.Active},
+			{Key: "available", Value: rt.Available},
+			{Key: "defaultRecordTypeMapping", Value: rt.DefaultRecordTypeMapping},
 		}
 		// developerName appeared in API 43.0.
 		if v >= 43 {
-			e = append(e, kv{"developerName", rt.DeveloperName})
+			e = append(e, jsonw.Member{Key: "developerName", Value: rt.DeveloperName})
 		}
 		e = append(e,
-			kv{"master", rt.Master},
-			kv{"name", rt.Name},
-			kv{"recordTypeId", rt.RecordTypeID},
-			kv{"urls", jsonObject{{"layout", "/services/data/v" + ver + "/sobjects/" + o.Name + "/describe/layouts/" + rt.RecordTypeID}}},
+			jsonw.Member{Key: "master", Value: rt.Master},
+			jsonw.Member{Key: "name", Value: rt.Name},
+			jsonw.Member{Key: "recordTypeId", Value: rt.RecordTypeID},
+			jsonw.Member{Key: "urls", Value: jsonw.Object{{Key: "layout", Value: "/services/data/v" + ver + "/sobjects/" + o.Name + "/describe/layouts/" + rt.RecordTypeID}}},
 		)
 		out[i] = e
 	}
@@ -141,10 +143,10 @@ func RenderGlobal(s *Schema, apiVersion string) ([]byte, error) {
 		m["urls"] = renderURLs(o, apiVersion, "", true)
 		entries[i] = m
 	}
-	return appendJSON(nil, jsonObject{
-		{"encoding", "UTF-8"},
-		{"maxBatchSize", 200},
-		{"sobjects", entries},
+	return jsonw.AppendCompact(nil, jsonw.Object{
+		{Key: "encoding", Value: "UTF-8"},
+		{Key: "maxBatchSize", Value: 200},
+		{Key: "sobjects", Value: entries},
 	}), nil
 }
 
@@ -209,7 +211,7 @@ func buildURL(name string, o *Object, ver, instance string) string {
 	return ""
 }
 
-func renderURLs(o *Object, ver, instance string, global bool) jsonObject {
+func renderURLs(o *Object, ver, instance string, global bool) jsonw.Object {
 	templates := map[string]string{}
 	var names []string
 	for _, u := range o.urls {
@@ -219,13 +221,13 @@ func renderURLs(o *Object, ver, instance string, global bool) jsonObject {
 		names = append(names, u.name)
 		templates[u.name] = u.template
 	}
-	out := make(jsonObject, 0, len(names))
+	out := make(jsonw.Object, 0, len(names))
 	for _, name := range javaHashOrder(names) {
 		url := buildURL(name, o, ver, instance)
 		if url == "" {
 			url = strings.ReplaceAll(templates[name], "{version}", ver)
 		}
-		out = append(out, kv{name, url})
+		out = append(out, jsonw.Member{Key: name, Value: url})
 	}
 	return out
 }

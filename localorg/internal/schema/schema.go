@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )
 
 // Schema is the set of objects an org has: the built-in standard objects
@@ -291,7 +293,7 @@ func (st *state) addFields(existing *Object, top map[string]json.RawMessage) (Ch
 			return Change{}, fmt.Errorf("field %s: %w", f.Name, err)
 		}
 		if have := o.Field(f.Name); have != nil {
-			if have.Custom && !bytes.Equal(appendJSON(nil, compactField(o, have)), appendJSON(nil, compactField(o, f))) {
+			if have.Custom && !bytes.Equal(jsonw.AppendCompact(nil, compactField(o, have)), jsonw.AppendCompact(nil, compactField(o, f))) {
 				return Change{}, fmt.Errorf("field %s already exists with a different definition", have.Name)
 			}
 			continue // a field it has: standard, or custom and unchanged

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sfsync/sfsync/internal/conformance"
+	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and the generated standard objects")
@@ -271,7 +272,7 @@ func buildManual(t *testing.T, file string, built map[string]*Object) *Object {
 		}
 		merged := map[string]json.RawMessage{}
 		for _, e := range compactField(src, src.Field(fieldName)) {
-			merged[e.k] = appendJSON(nil, e.v)
+			merged[e.Key] = jsonw.AppendCompact(nil, e.Value)
 		}
 		for k, v := range fm {
 			merged[k] = v

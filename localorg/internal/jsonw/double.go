@@ -1,4 +1,4 @@
-package schema
+package jsonw
 
 import (
 	"math"
@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// appendJavaDouble appends x as Java's Double.toString writes it, which is
-// how Salesforce renders double, currency and percent values in Bulk CSV
-// results and REST JSON (reference §6.4):
+// AppendDouble appends x as Java's Double.toString writes it, which is how
+// Salesforce (Jackson, in JSON) renders double, currency and percent values
+// in Bulk CSV results and REST JSON (reference §6.4):
 //
 //   - 10⁻³ ≤ |x| < 10⁷: plain decimal with at least one digit after the
 //     point: 1500.0, 0.5, 1234567.5;
@@ -19,7 +19,7 @@ import (
 // Java before JDK 19 sometimes printed a digit more than the shortest form;
 // we follow the JDK 19 specification (shortest, at least two digits), as
 // every recorded value does.
-func appendJavaDouble(dst []byte, x float64) []byte {
+func AppendDouble(dst []byte, x float64) []byte {
 	switch {
 	case math.IsNaN(x):
 		return append(dst, "NaN"...)
@@ -62,8 +62,8 @@ func appendJavaDouble(dst []byte, x float64) []byte {
 	return append(dst, exp...)
 }
 
-// FormatJavaDouble returns x as Java's Double.toString writes it (9.12260031E8,
+// FormatDouble returns x as Java's Double.toString writes it (9.12260031E8,
 // 1500.0), the rendering Salesforce gives double, currency and percent values.
-func FormatJavaDouble(x float64) string {
-	return string(appendJavaDouble(nil, x))
+func FormatDouble(x float64) string {
+	return string(AppendDouble(nil, x))
 }
