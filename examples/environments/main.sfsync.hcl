@@ -2,6 +2,7 @@
 # variable file (which org, and the values that differ between orgs) and a
 # state of its own.
 #
+#   sfsync -chdir=examples/environments validate -var-file=sandbox.vars.hcl
 #   sfsync -chdir=examples/environments plan -var-file=sandbox.vars.hcl -state=sandbox.state.json
 #   sfsync -chdir=examples/environments apply -var-file=sandbox.vars.hcl -state=sandbox.state.json
 #   sfsync -chdir=examples/environments plan -var-file=production.vars.hcl -state=production.state.json
