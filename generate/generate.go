@@ -517,6 +517,8 @@ func (g *gen) lookupData(ctx context.Context, obj string, ids map[string]bool) e
 		list = append(list, id)
 	}
 	slices.Sort(list)
+	type found struct{ id, where, name string }
+	var all []found
 	for chunk := range slices.Chunk(list, 200) {
 		quoted := make([]string, len(chunk))
 		for i, id := range chunk {
@@ -527,18 +529,21 @@ func (g *gen) lookupData(ctx context.Context, obj string, ids map[string]bool) e
 		for rows.Next() {
 			row := rows.Row()
 			get := func(n string) string { v, _ := row.Get(n); return v }
-			where, name, ok := sl.lookup(get)
-			if !ok {
-				continue
+			if where, name, ok := sl.lookup(get); ok {
+				all = append(all, found{sfid.To18(get("Id")), where, name})
 			}
-			id := sfid.To18(get("Id"))
-			g.data[obj+"\x00"+id] = g.dataRefFor(obj, where, name)
 		}
 		if err := rows.Err(); err != nil {
 			rows.Close()
 			return err
 		}
 		rows.Close()
+	}
+	// Names are given in Id order, whatever order the org answered in, so
+	// that clashing names get the same suffixes on every run.
+	slices.SortFunc(all, func(a, b found) int { return cmp.Compare(a.id, b.id) })
+	for _, f := range all {
+		g.data[obj+"\x00"+f.id] = g.dataRefFor(obj, f.where, f.name)
 	}
 	return nil
 }
