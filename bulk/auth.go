@@ -37,6 +37,10 @@ type Session struct {
 	// Lifetime is how long the session lasts without activity, when the login
 	// said so (SOAP sessionSecondsValid); 0 when unknown.
 	Lifetime time.Duration
+	// APIVersion is the API version the login suggests ("62.0"), "" when
+	// it suggests none: the sf CLI's apiVersion for the org. New uses it as
+	// the cap when Config.APIVersion is not set.
+	APIVersion string
 }
 
 // String describes the session without its token.
@@ -275,14 +279,40 @@ func (a *RefreshTokenFlow) Authenticate(ctx context.Context, ac AuthContext) (*S
 }
 
 // JWTBearer is the OAuth 2.0 JWT bearer flow: an assertion signed with the
-// private key whose certificate is uploaded to the connected app. The login
-// URL is the audience.
+// private key whose certificate is uploaded to the connected app. The
+// assertion goes to LoginURL's token endpoint (login.salesforce.com,
+// test.salesforce.com or a My Domain URL); its audience is Salesforce's
+// login server, see JWTAudience.
 type JWTBearer struct {
 	LoginURL string
 	ClientID string // the connected app's consumer key (iss)
 	Username string // sub
 	KeyFile  string // PEM file with the RSA private key, or:
 	Key      *rsa.PrivateKey
+	// Audience is the aud claim; "" is JWTAudience(LoginURL).
+	Audience string
+}
+
+// JWTAudience is the aud claim of a JWT bearer assertion posted to
+// login. Salesforce wants its login server there, not a My Domain:
+// https://test.salesforce.com for sandboxes (test.salesforce.com itself,
+// or a My Domain under .sandbox.my.salesforce.com), https://login.salesforce.com
+// for any other Salesforce host. Anything else (an Experience Cloud site,
+// a local org) is its own audience.
+func JWTAudience(login string) string {
+	u := loginURL(login)
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return u
+	}
+	host := strings.ToLower(p.Hostname())
+	switch {
+	case host == "test.salesforce.com" || strings.HasSuffix(host, ".sandbox.my.salesforce.com"):
+		return "https://test.salesforce.com"
+	case host == "salesforce.com" || strings.HasSuffix(host, ".salesforce.com"):
+		return DefaultLoginURL
+	}
+	return u
 }
 
 func (a JWTBearer) CanRefresh() bool     { return true }
@@ -304,7 +334,10 @@ func (a JWTBearer) Authenticate(ctx context.Context, ac AuthContext) (*Session, 
 			return nil, fmt.Errorf("JWT bearer: private key %s: %w", a.KeyFile, err)
 		}
 	}
-	aud := loginURL(a.LoginURL)
+	aud := a.Audience
+	if aud == "" {
+		aud = JWTAudience(a.LoginURL)
+	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
 		"iss": a.ClientID,
 		"sub": a.Username,

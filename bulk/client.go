@@ -168,6 +168,13 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err := c.login(ctx, nil); err != nil {
 		return nil, err
 	}
+	if sv := c.Session().APIVersion; cfg.APIVersion == "" && sv != "" && !versionAtLeast(sv, want) {
+		if _, err := parseVersion(sv); err == nil {
+			// The login knows the org's version (the sf CLI's apiVersion):
+			// no point asking for more.
+			want = strings.TrimPrefix(sv, "v")
+		}
+	}
 	versions, err := c.Versions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("negotiate API version: %w", err)

@@ -14,10 +14,13 @@ import (
 )
 
 // SFCLI borrows a login of the Salesforce CLI (made with `sf org login web
-// -a NAME`). It runs `sf org display --json` for the instance URL and
-// `sf org auth show-access-token --json` for the token (newer CLIs redact
-// the token in `org display`; older ones have no show-access-token). Both
-// refresh the token first, so logging in again means running them again.
+// -a NAME`). The token comes from `sf org auth show-access-token --json`;
+// CLIs older than that command have none, and give it in `sf org display
+// --json` instead (newer ones redact it there: a token that starts with
+// "[REDACTED]" counts as missing). The instance URL and the org's API
+// version come from `sf org display --json`, which never redacts them.
+// Both commands refresh the token first, so logging in again means running
+// them again.
 type SFCLI struct {
 	TargetOrg string // alias or username; "" for the CLI's default org
 	Command   string // the CLI executable (default "sf")
@@ -42,6 +45,7 @@ type sfResult struct {
 		ID          string `json:"id"`
 		AccessToken string `json:"accessToken"`
 		InstanceURL string `json:"instanceUrl"`
+		APIVersion  string `json:"apiVersion"`
 		Username    string `json:"username"`
 	} `json:"result"`
 }
@@ -84,11 +88,19 @@ func (a SFCLI) Authenticate(ctx context.Context, ac AuthContext) (*Session, erro
 		return nil, err
 	}
 	token := disp.Result.AccessToken
-	if tok, err := a.run(ctx, "org", "auth", "show-access-token"); err == nil && tok.Result.AccessToken != "" {
-		token = tok.Result.AccessToken
+	if redacted(token) {
+		token = ""
 	}
-	if token == "" || strings.HasPrefix(token, "[REDACTED]") {
-		return nil, fmt.Errorf("%s: the CLI gave no access token (update it: newer CLIs have 'sf org auth show-access-token')", a)
+	tok, showErr := a.run(ctx, "org", "auth", "show-access-token")
+	switch {
+	case showErr == nil && !redacted(tok.Result.AccessToken):
+		token = tok.Result.AccessToken
+	case showErr != nil && token == "" && !unknownCommand(showErr):
+		// The CLI has the command but could not answer: say why.
+		return nil, showErr
+	}
+	if token == "" {
+		return nil, fmt.Errorf("%s: the CLI gave no access token: 'sf org display' redacts it and 'sf org auth show-access-token' is missing (update the Salesforce CLI: npm install -g @salesforce/cli)", a)
 	}
 	if disp.Result.InstanceURL == "" {
 		return nil, fmt.Errorf("%s: the CLI gave no instance URL", a)
@@ -97,5 +109,23 @@ func (a SFCLI) Authenticate(ctx context.Context, ac AuthContext) (*Session, erro
 	if disp.Result.ID != "" {
 		org = disp.Result.ID
 	}
-	return &Session{AccessToken: token, InstanceURL: disp.Result.InstanceURL, OrgID: org, IssuedAt: time.Now()}, nil
+	return &Session{AccessToken: token, InstanceURL: disp.Result.InstanceURL, OrgID: org, IssuedAt: time.Now(), APIVersion: disp.Result.APIVersion}, nil
+}
+
+// redacted reports whether the CLI withheld a token: empty, or the
+// "[REDACTED] Use 'sf org auth show-access-token' to view" that newer CLIs
+// print in place of it.
+func redacted(token string) bool {
+	return token == "" || strings.HasPrefix(token, "[REDACTED]")
+}
+
+// unknownCommand reports whether the CLI failed because it does not know
+// the command (an older CLI asked for show-access-token).
+func unknownCommand(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return strings.Contains(ae.Code, "CommandNotFound") || strings.Contains(ae.Message, "is not a sf command") || strings.Contains(ae.Message, "not found")
+	}
+	// An older CLI may fail without JSON at all.
+	return true
 }

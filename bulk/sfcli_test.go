@@ -27,6 +27,7 @@ func fakeSF(t *testing.T, org *localorgtest.Org, redacted, hasShowToken bool) st
 	script := fmt.Sprintf(`#!/bin/sh
 case "$*" in
   *"--target-org nope"*) echo '{"status":1,"name":"NamedOrgNotFoundError","message":"No authorization information found for nope."}'; exit 1;;
+  "org auth show-access-token --target-org expired"*) echo '{"status":1,"name":"RefreshTokenAuthError","message":"Error authenticating with the refresh token due to: expired access/refresh token"}'; exit 1;;
   "org display"*) echo '{"status":0,"result":{"id":%q,"apiVersion":"60.0","accessToken":%q,"instanceUrl":%q,"username":%q}}';;
   "org auth show-access-token"*) echo '%s';;
 esac
@@ -50,8 +51,24 @@ func TestSFCLI(t *testing.T) {
 			t.Errorf("org id %q, instance %s", c.Session().OrgID, c.InstanceURL())
 		}
 	}
+	// Without a version of its own, the client asks for no more than the
+	// CLI's apiVersion for the org.
+	sf0 := fakeSF(t, org, true, true)
+	c, err := bulk.New(context.Background(), bulk.Config{Auth: bulk.SFCLI{TargetOrg: "dev", Command: sf0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Version() != "60.0" || c.Session().APIVersion != "60.0" {
+		t.Errorf("version %q, session's %q, want the CLI's 60.0", c.Version(), c.Session().APIVersion)
+	}
+	// A CLI that has show-access-token but cannot answer says why, rather
+	// than falling back to a redacted token.
+	_, err = bulk.New(context.Background(), bulk.Config{Auth: bulk.SFCLI{TargetOrg: "expired", Command: sf0}})
+	if bulk.ErrorCode(err) != "RefreshTokenAuthError" {
+		t.Errorf("show-access-token failing: %v", err)
+	}
 	sf := fakeSF(t, org, true, false)
-	_, err := bulk.New(context.Background(), bulk.Config{Auth: bulk.SFCLI{TargetOrg: "dev", Command: sf}})
+	_, err = bulk.New(context.Background(), bulk.Config{Auth: bulk.SFCLI{TargetOrg: "dev", Command: sf}})
 	if err == nil || !strings.Contains(err.Error(), "show-access-token") {
 		t.Errorf("redacted without show-access-token: %v", err)
 	}

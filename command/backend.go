@@ -21,6 +21,11 @@ import (
 // conn_str_env.
 const dsnEnv = "SFSYNC_PG_DSN"
 
+// workspaceEnv names the environment variable that chooses the workspace
+// of a backend "postgres" block, over its workspace setting: one
+// configuration, one state per org it is applied to.
+const workspaceEnv = "SFSYNC_WORKSPACE"
+
 // stateBackend returns where this run's state lives: the file -state
 // names; otherwise what the configuration's backend block says; otherwise
 // sfsync.state.json beside the configuration. It connects to nothing.
@@ -48,6 +53,9 @@ func stateBackend(env *Env, f stateFlags) (state.Backend, error) {
 // file fill in what it leaves out (the password, typically).
 func postgresBackend(env *Env, be *hcl.Backend) (state.Backend, error) {
 	cfg := postgres.Config{Schema: be.Schema, Workspace: be.Workspace}
+	if ws := env.Getenv(workspaceEnv); ws != "" {
+		cfg.Workspace = ws
+	}
 	switch {
 	case be.ConnStrEnv != "":
 		cfg.ConnString, cfg.Source = env.Getenv(be.ConnStrEnv), be.ConnStrEnv

@@ -183,6 +183,18 @@ func TestStateBackendSelection(t *testing.T) {
 			want: `PostgreSQL state "production" (ci@db.internal:5432/states, schema shared)`,
 		},
 		{
+			name: "SFSYNC_WORKSPACE chooses the workspace",
+			src:  `backend "postgres" { workspace = "staging" }`,
+			vars: map[string]string{dsnEnv: "host=db.internal dbname=states user=ci", workspaceEnv: "production"},
+			want: `PostgreSQL state "production" (ci@db.internal:5432/states, schema sfsync)`,
+		},
+		{
+			name: "SFSYNC_WORKSPACE without a workspace setting",
+			src:  `backend "postgres" {}`,
+			vars: map[string]string{dsnEnv: "host=db.internal dbname=states user=ci", workspaceEnv: "uat"},
+			want: `PostgreSQL state "uat" (ci@db.internal:5432/states, schema sfsync)`,
+		},
+		{
 			name: "conn_str_env unset",
 			src:  `backend "postgres" { conn_str_env = "TEAM_DB" }`,
 			err:  "the backend block (main.sfsync.hcl:1,1-19) takes its connection string from TEAM_DB (conn_str_env), which is not set",

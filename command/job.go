@@ -21,7 +21,8 @@ const orgEnvHelp = `The org comes from flags or, for secrets, only from the envi
   -instance-url URL    SFSYNC_INSTANCE_URL    the org's base URL (with an access token)
   (secret)             SFSYNC_ACCESS_TOKEN    a session id / OAuth access token
   -sf-org ALIAS        SFSYNC_SF_ORG          reuse a Salesforce CLI login (sf org login web -a ALIAS)
-  -login-url URL       SFSYNC_LOGIN_URL       where to log in (default https://login.salesforce.com)
+  -login-url URL       SFSYNC_LOGIN_URL       where to log in (default: the instance URL, else
+                                              https://login.salesforce.com; a My Domain works)
   -username NAME       SFSYNC_USERNAME        for SOAP, password and JWT logins
   (secret)             SFSYNC_PASSWORD        password (SOAP or OAuth username-password flow)
   (secret)             SFSYNC_SECURITY_TOKEN  appended to the password
@@ -29,11 +30,14 @@ const orgEnvHelp = `The org comes from flags or, for secrets, only from the envi
   (secret)             SFSYNC_CLIENT_SECRET   connected app secret
   (secret)             SFSYNC_REFRESH_TOKEN   OAuth refresh token
   -jwt-key-file FILE   SFSYNC_JWT_KEY_FILE    private key for the JWT bearer flow
+  (secret)             SFSYNC_JWT_KEY         the private key itself (PEM), instead of a file
+                       SFSYNC_AUTH            the method: access_token, sf, jwt, refresh_token,
+                                              client_credentials or password
   -api-version V       SFSYNC_API_VERSION     highest API version to use (default ` + bulk.MaxAPIVersion + `)
 Settings come from flags first, then the working directory's org block
 (whose secrets are read from the variable or file it names), then the
-environment. The org block's auth picks the method; otherwise the first
-that applies wins: access token; sf CLI login; JWT (key file, client id, username);
+environment. The org block's auth picks the method, else SFSYNC_AUTH;
+otherwise the first that applies wins: access token; sf CLI login; JWT (key file, client id, username);
 refresh token; username + password with a client id (OAuth) or without (SOAP,
 API < 65.0); client id + secret alone (client credentials).`
 

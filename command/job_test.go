@@ -83,9 +83,9 @@ func TestOrgAuthenticatorChoice(t *testing.T) {
 		{orgOptions{refreshToken: "r", clientID: "c"}, "refresh token"},
 		{orgOptions{username: "u", password: "p", clientID: "c"}, "username-password"},
 		{orgOptions{username: "u", password: "p"}, "SOAP login"},
-		{orgOptions{clientID: "c", clientSecret: "s"}, "client credentials"},
+		{orgOptions{clientID: "c", clientSecret: "s", loginURL: "https://acme.my.salesforce.com"}, "client credentials"},
 		// An org block's auth wins over what else is set.
-		{orgOptions{method: "client_credentials", clientID: "c", clientSecret: "s", username: "u", password: "p"}, "client credentials"},
+		{orgOptions{method: "client_credentials", clientID: "c", clientSecret: "s", username: "u", password: "p", instanceURL: "https://acme.my.salesforce.com"}, "client credentials"},
 		{orgOptions{method: "password", username: "u", password: "p", clientID: "c"}, "SOAP login"},
 		{orgOptions{method: "access_token", instanceURL: "https://x", accessToken: "t", sfOrg: "dev"}, "access token"},
 	}

@@ -1,13 +1,17 @@
 package command
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/hcl"
@@ -71,6 +75,9 @@ func connectOrgWith(ctx context.Context, env *Env, flags orgOptions, dir string,
 		if auth, err = org.authenticator(); err != nil {
 			return nil, err
 		}
+		if _, soap := auth.(bulk.SOAPLogin); soap {
+			fmt.Fprintln(env.Stderr, soapDeprecation)
+		}
 	}
 	cfg := bulk.Config{Auth: auth, APIVersion: org.version, Logger: env.Log}
 	if tune != nil {
@@ -98,12 +105,13 @@ func addOrgFlags(fs *flag.FlagSet, f *orgOptions) {
 
 // orgOptions says how to reach the org. Secrets never come from flags.
 type orgOptions struct {
-	method                            string // hcl's auth names: sf, password, jwt, client_credentials, access_token; "" = choose
+	method                            string // hcl's auth names: sf, password, jwt, client_credentials, access_token, refresh_token; "" = choose
 	instanceURL, accessToken          string
 	loginURL, username                string
 	password, securityToken           string
 	clientID, clientSecret            string
 	refreshToken, jwtKeyFile, version string
+	jwtKey                            string // the JWT key itself, PEM (SFSYNC_JWT_KEY); secret
 	sfOrg                             string
 	local                             string // the embedded local org's directory (org.local)
 }
@@ -111,6 +119,7 @@ type orgOptions struct {
 // orgFromEnv reads the SFSYNC_* variables.
 func orgFromEnv(getenv func(string) string) orgOptions {
 	return orgOptions{
+		method:        getenv("SFSYNC_AUTH"),
 		instanceURL:   getenv("SFSYNC_INSTANCE_URL"),
 		accessToken:   getenv("SFSYNC_ACCESS_TOKEN"),
 		sfOrg:         getenv("SFSYNC_SF_ORG"),
@@ -122,6 +131,7 @@ func orgFromEnv(getenv func(string) string) orgOptions {
 		clientSecret:  getenv("SFSYNC_CLIENT_SECRET"),
 		refreshToken:  getenv("SFSYNC_REFRESH_TOKEN"),
 		jwtKeyFile:    getenv("SFSYNC_JWT_KEY_FILE"),
+		jwtKey:        getenv("SFSYNC_JWT_KEY"),
 		version:       getenv("SFSYNC_API_VERSION"),
 	}
 }
@@ -149,14 +159,19 @@ func mergeOrg(sources ...orgOptions) orgOptions {
 	pick(&m.clientSecret, func(o orgOptions) string { return o.clientSecret })
 	pick(&m.refreshToken, func(o orgOptions) string { return o.refreshToken })
 	pick(&m.jwtKeyFile, func(o orgOptions) string { return o.jwtKeyFile })
+	pick(&m.jwtKey, func(o orgOptions) string { return o.jwtKey })
 	pick(&m.version, func(o orgOptions) string { return o.version })
 	pick(&m.sfOrg, func(o orgOptions) string { return o.sfOrg })
 	pick(&m.local, func(o orgOptions) string { return o.local })
 	return m
 }
 
-// authenticator picks the login method: the one the org block names, or
-// the first whose settings are present.
+// authMethods are the login methods an org block's auth or SFSYNC_AUTH
+// may name (hcl's names, plus what the choice below infers).
+var authMethods = []string{"access_token", "sf", "jwt", "refresh_token", "client_credentials", "password", "local"}
+
+// authenticator picks the login method: the one the org block's auth (or
+// SFSYNC_AUTH) names, or the first whose settings are present.
 func (o orgOptions) authenticator() (bulk.Authenticator, error) {
 	method := o.method
 	if method == "" {
@@ -167,7 +182,7 @@ func (o orgOptions) authenticator() (bulk.Authenticator, error) {
 			method = "sf"
 		case o.local != "":
 			method = "local"
-		case o.jwtKeyFile != "":
+		case o.jwtKeyFile != "" || o.jwtKey != "":
 			method = "jwt"
 		case o.refreshToken != "":
 			method = "refresh_token"
@@ -183,6 +198,9 @@ func (o orgOptions) authenticator() (bulk.Authenticator, error) {
 			return nil, errors.New("no org: set SFSYNC_INSTANCE_URL and SFSYNC_ACCESS_TOKEN, a login, or an org block (see 'sfsync job -help')")
 		}
 	}
+	// Logins go to login_url; without one, to the instance URL when it is
+	// known (a My Domain accepts every login), else login.salesforce.com.
+	login := cmp.Or(o.loginURL, o.instanceURL)
 	switch method {
 	case "access_token":
 		if o.instanceURL == "" || o.accessToken == "" {
@@ -194,30 +212,59 @@ func (o orgOptions) authenticator() (bulk.Authenticator, error) {
 	case "local":
 		return nil, fmt.Errorf("org.local (%s) is opened by the command itself, not through a login", o.local)
 	case "jwt":
-		if o.clientID == "" || o.username == "" || o.jwtKeyFile == "" {
-			return nil, errors.New("the JWT bearer flow needs a client id, a username and a key file")
+		if o.clientID == "" || o.username == "" || (o.jwtKeyFile == "" && o.jwtKey == "") {
+			return nil, errors.New("the JWT bearer flow needs a client id, a username and a key (jwt_key_file, -jwt-key-file, SFSYNC_JWT_KEY_FILE or SFSYNC_JWT_KEY)")
 		}
-		return bulk.JWTBearer{LoginURL: o.loginURL, ClientID: o.clientID, Username: o.username, KeyFile: o.jwtKeyFile}, nil
+		a := bulk.JWTBearer{LoginURL: login, ClientID: o.clientID, Username: o.username, KeyFile: o.jwtKeyFile}
+		if o.jwtKey != "" {
+			// The parser's errors never quote the key.
+			key, err := jwt.ParseRSAPrivateKeyFromPEM([]byte(o.jwtKey))
+			if err != nil {
+				return nil, fmt.Errorf("SFSYNC_JWT_KEY: not an RSA private key in PEM form: %w", err)
+			}
+			a.Key, a.KeyFile = key, ""
+		}
+		return a, nil
 	case "refresh_token":
-		if o.clientID == "" {
-			return nil, errors.New("SFSYNC_REFRESH_TOKEN needs -client-id or SFSYNC_CLIENT_ID")
+		if o.clientID == "" || o.refreshToken == "" {
+			return nil, errors.New("the refresh token flow needs a client id (-client-id, SFSYNC_CLIENT_ID or client_id) and a refresh token (SFSYNC_REFRESH_TOKEN or refresh_token_env / refresh_token_file)")
 		}
-		return &bulk.RefreshTokenFlow{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret, RefreshToken: o.refreshToken}, nil
+		return &bulk.RefreshTokenFlow{LoginURL: login, ClientID: o.clientID, ClientSecret: o.clientSecret, RefreshToken: o.refreshToken}, nil
 	case "oauth_password":
-		return bulk.PasswordFlow{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
+		return bulk.PasswordFlow{LoginURL: login, ClientID: o.clientID, ClientSecret: o.clientSecret, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
 	case "password":
 		if o.username == "" || o.password == "" {
 			return nil, errors.New("the password login needs a username and SFSYNC_PASSWORD")
 		}
-		return bulk.SOAPLogin{LoginURL: o.loginURL, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
+		return bulk.SOAPLogin{LoginURL: login, Username: o.username, Password: o.password, SecurityToken: o.securityToken}, nil
 	case "client_credentials":
 		if o.clientID == "" || o.clientSecret == "" {
 			return nil, errors.New("the client credentials flow needs a client id and SFSYNC_CLIENT_SECRET")
 		}
-		return bulk.ClientCredentials{LoginURL: o.loginURL, ClientID: o.clientID, ClientSecret: o.clientSecret}, nil
+		if !myDomain(login) {
+			return nil, fmt.Errorf("the client credentials flow logs in at the org's My Domain, not %s: set login_url (-login-url, SFSYNC_LOGIN_URL) or instance_url to https://YOUR-DOMAIN.my.salesforce.com", cmp.Or(login, bulk.DefaultLoginURL))
+		}
+		return bulk.ClientCredentials{LoginURL: login, ClientID: o.clientID, ClientSecret: o.clientSecret}, nil
 	}
-	return nil, fmt.Errorf("unknown auth method %q", method)
+	return nil, fmt.Errorf("unknown auth method %q: want one of %s", method, strings.Join(authMethods, ", "))
 }
+
+// myDomain reports whether a login URL can take a client credentials
+// login: anything but Salesforce's shared login servers.
+func myDomain(login string) bool {
+	u, err := url.Parse(login)
+	if login == "" || err != nil || u.Host == "" {
+		return false
+	}
+	switch strings.ToLower(u.Hostname()) {
+	case "login.salesforce.com", "test.salesforce.com":
+		return false
+	}
+	return true
+}
+
+// soapDeprecation is printed whenever sfsync logs in with SOAP login().
+const soapDeprecation = "Warning: logging in with SOAP login() (username, password and security token). Salesforce removed login() from API 65.0 on and retires it in Summer '27, so this login works only up to api_version = \"64.0\". Switch to an OAuth flow: JWT bearer or client credentials for CI, the sf CLI (alias) on a laptop."
 
 // configOrg reads the org block of the working directory's configuration,
 // for commands that need nothing else of it (the job commands): the
@@ -271,6 +318,7 @@ func orgFromBlock(dir string, b *hcl.Org, getenv func(string) string) (orgOption
 		{b.SecurityToken, &o.securityToken, "security_token"},
 		{b.ClientSecret, &o.clientSecret, "client_secret"},
 		{b.AccessToken, &o.accessToken, "access_token"},
+		{b.RefreshToken, &o.refreshToken, "refresh_token"},
 	} {
 		v, err := readSecret(dir, s.secret, getenv)
 		if err != nil {

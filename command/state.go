@@ -19,18 +19,20 @@ import (
 func init() {
 	register(&Command{
 		Name:     "state",
-		Synopsis: "Inspect and edit the state: list, show, rm, pull",
+		Synopsis: "Inspect and edit the state: list, show, rm, pull, rebind",
 		Usage: `Usage: sfsync state <subcommand> [options] [args]
 
 The state records which org record each configured address is bound to, the
 key values it was matched by and a hash of the values last applied. These
-commands read and edit it without touching the org.
+commands read and edit it without writing to the org.
 
 Subcommands:
   list [ADDRESS_PREFIX...]   list the addresses in the state
   show ADDRESS               show one record's binding
   rm ADDRESS...              forget records (the org is not changed)
   pull                       print the state as JSON
+  rebind                     bind the state to a refreshed sandbox's new org,
+                             matching its records by key (reads the org)
 
 Related: sfsync force-unlock LOCK_ID releases a lock left by a run that is gone.
 

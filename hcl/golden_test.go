@@ -56,7 +56,7 @@ func dump(cfg *Config) string {
 		for _, s := range []struct {
 			name string
 			s    Secret
-		}{{"password", o.Password}, {"security_token", o.SecurityToken}, {"client_secret", o.ClientSecret}, {"access_token", o.AccessToken}} {
+		}{{"password", o.Password}, {"security_token", o.SecurityToken}, {"client_secret", o.ClientSecret}, {"access_token", o.AccessToken}, {"refresh_token", o.RefreshToken}} {
 			if s.s.IsSet() {
 				fmt.Fprintf(&b, "  %s env=%q file=%q\n", s.name, s.s.Env, s.s.File)
 			}

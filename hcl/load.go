@@ -48,6 +48,7 @@ var (
 		{Name: "security_token"}, {Name: "security_token_env"}, {Name: "security_token_file"},
 		{Name: "client_secret"}, {Name: "client_secret_env"}, {Name: "client_secret_file"},
 		{Name: "access_token"}, {Name: "access_token_env"}, {Name: "access_token_file"},
+		{Name: "refresh_token"}, {Name: "refresh_token_env"}, {Name: "refresh_token_file"},
 		{Name: "api_version"}, {Name: "bulk"},
 	}}
 	localBackendSchema = &hclv2.BodySchema{Attributes: []hclv2.AttributeSchema{{Name: "path"}}}
@@ -381,7 +382,7 @@ func (l *loader) staticInt(a *hclv2.Attribute, min, max int) (int, bool) {
 
 var apiVersionRe = regexp.MustCompile(`^[1-9][0-9]*\.0$`)
 
-var secretNames = []string{"password", "security_token", "client_secret", "access_token"}
+var secretNames = []string{"password", "security_token", "client_secret", "access_token", "refresh_token"}
 
 func (l *loader) decodeOrg(b *hclv2.Block) {
 	if l.cfg.Org != nil {
@@ -397,7 +398,7 @@ func (l *loader) decodeOrg(b *hclv2.Block) {
 	o.InstanceURL, o.LoginURL = str("instance_url"), str("login_url")
 	o.Username, o.ClientID, o.JWTKeyFile = str("username"), str("client_id"), str("jwt_key_file")
 	o.APIVersion = str("api_version")
-	secrets := map[string]*Secret{"password": &o.Password, "security_token": &o.SecurityToken, "client_secret": &o.ClientSecret, "access_token": &o.AccessToken}
+	secrets := map[string]*Secret{"password": &o.Password, "security_token": &o.SecurityToken, "client_secret": &o.ClientSecret, "access_token": &o.AccessToken, "refresh_token": &o.RefreshToken}
 	for _, name := range secretNames {
 		if a := content.Attributes[name]; a != nil {
 			l.errorf(a.NameRange, "Secret in configuration", "Secrets are never written in configuration, which is kept in Git and shown in reviews. Name the environment variable that holds it with %s_env, or a file with %s_file.", name, name)

@@ -78,9 +78,10 @@ const (
 	AuthJWT                               // OAuth 2.0 JWT bearer flow
 	AuthClientCredentials                 // OAuth 2.0 client credentials flow
 	AuthAccessToken                       // a session id / access token supplied from outside
+	AuthRefreshToken                      // OAuth 2.0 refresh token flow
 )
 
-var authNames = []string{"", "local", "sf", "password", "jwt", "client_credentials", "access_token"}
+var authNames = []string{"", "local", "sf", "password", "jwt", "client_credentials", "access_token", "refresh_token"}
 
 func (a AuthFlow) String() string {
 	if a <= AuthUnset || int(a) >= len(authNames) {
@@ -136,6 +137,7 @@ type Org struct {
 	SecurityToken Secret
 	ClientSecret  Secret
 	AccessToken   Secret
+	RefreshToken  Secret
 
 	APIVersion string      // e.g. "62.0"; empty: the bulk package's default
 	Bulk       BulkVersion // which Bulk API

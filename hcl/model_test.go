@@ -443,6 +443,18 @@ backend "postgres" {
 	if b.Type != BackendPostgres || b.Schema != "sfsync" || b.Workspace != "staging" || !strings.Contains(b.ConnStr, "dbname=sfsync") {
 		t.Errorf("backend = %+v", b)
 	}
+
+	cfg = load(t, map[string]string{"main.sfsync.hcl": `
+org {
+  login_url         = "https://acme.my.salesforce.com"
+  client_id         = "3MVG9"
+  auth              = "refresh_token"
+  refresh_token_env = "SF_REFRESH_TOKEN"
+}
+`}, LoadOptions{})
+	if o := cfg.Org; o.Auth != AuthRefreshToken || o.RefreshToken.Env != "SF_REFRESH_TOKEN" || o.Auth.String() != "refresh_token" {
+		t.Errorf("refresh token org = %+v", o)
+	}
 }
 
 func TestEnumStrings(t *testing.T) {

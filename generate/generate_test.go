@@ -1,0 +1,155 @@
+package generate
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/hcl"
+	"github.com/sfsync/sfsync/localorg/localorgtest"
+)
+
+func TestSanitize(t *testing.T) {
+	for _, tc := range []struct{ in, prefix, want string }{
+		{"ACME-001", "account", "acme_001"},
+		{"jane.doe+test@acme.example", "contact", "jane_doe_test_acme_example"},
+		{"  --Ölfeld GmbH--  ", "account", "lfeld_gmbh"},
+		{"2024 Plan", "campaign", "campaign_2024_plan"},
+		{"csv", "account", "account_csv"},
+		{"", "product2", "product2"},
+		{"€€€", "", "record"},
+		{"42", "2fa__c", "fa__c_42"},
+		{strings.Repeat("x", 100), "a", strings.Repeat("x", maxLabel)},
+		{strings.Repeat("x", 63) + "-y", "a", strings.Repeat("x", 63)},
+	} {
+		if got := sanitize(tc.in, tc.prefix); got != tc.want {
+			t.Errorf("sanitize(%q, %q) = %q, want %q", tc.in, tc.prefix, got, tc.want)
+		}
+	}
+}
+
+// newOrg starts a local org holding the given Account rows (CSV with a
+// header) and returns a client for it.
+func newOrg(t *testing.T, accounts string) *bulk.Client {
+	t.Helper()
+	org := localorgtest.New(t)
+	ctx := context.Background()
+	c, err := bulk.New(ctx, bulk.Config{Auth: bulk.AccessToken{InstanceURL: org.URL, Token: org.AccessToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := c.CreateIngestJob2(ctx, bulk.IngestJobSpec2{Object: "Account", Operation: bulk.Insert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UploadJobData2(ctx, j.ID, func() (io.Reader, error) { return strings.NewReader(accounts), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetJobState2(ctx, false, j.ID, "UploadComplete"); err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.WaitJob2(ctx, false, j.ID, nil)
+	if err != nil || info.NumberRecordsFailed != 0 {
+		t.Fatalf("load accounts: %v, %d failed", err, info.NumberRecordsFailed)
+	}
+	return c
+}
+
+func TestGenerateLabelsKeysAndFields(t *testing.T) {
+	c := newOrg(t, "External_Id__c,AccountNumber,Name,Site\nX-1,A-1,First,\nX-2,A_1,Second,\nX-3,1,Third,HQ\n")
+	ctx := context.Background()
+
+	// No -key: the external Id field every record has. Keys that make the
+	// same label get numbered suffixes, in key order.
+	res, err := Generate(ctx, Options{Org: c, Objects: []Spec{{Object: "Account", Fields: []string{"Name"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `object "Account" {
+  key = ["External_Id__c"]
+
+  record "x_1" {
+    External_Id__c = "X-1"
+    Name           = "First"
+  }
+
+  record "x_2" {
+    External_Id__c = "X-2"
+    Name           = "Second"
+  }
+
+  record "x_3" {
+    External_Id__c = "X-3"
+    Name           = "Third"
+  }
+}
+`
+	if string(res.HCL) != want {
+		t.Errorf("default key:\n%s\nwant:\n%s", res.HCL, want)
+	}
+
+	res, err = Generate(ctx, Options{Org: c, Objects: []Spec{{Object: "Account", Key: []string{"AccountNumber"}, Fields: []string{"Site"}}},
+		Header: []string{"one", "two"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"# one\n# two\n\n", `record "a_1" {`, `record "a_1_2" {`, `record "account_1" {`, `Site          = "HQ"`} {
+		if !strings.Contains(string(res.HCL), s) {
+			t.Errorf("missing %q in:\n%s", s, res.HCL)
+		}
+	}
+	if got := strings.Join(res.Addresses, " "); got != "Account.a_1 Account.a_1_2 Account.account_1" {
+		t.Errorf("addresses %s", got)
+	}
+	// A record whose key refers to a configured record is written as a
+	// reference to its address.
+	res, err = Generate(ctx, Options{Org: c, Objects: []Spec{{Object: "Account", Key: []string{"AccountNumber"}, Fields: []string{"Name", "OwnerId"}}},
+		Known: func(id string) (hcl.Address, bool) {
+			return hcl.Address{Object: "User", Label: "admin", Key: "x", Keyed: true}, strings.HasPrefix(id, "005")
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.HCL), `OwnerId       = User.admin["x"].Id`) {
+		t.Errorf("known reference:\n%s", res.HCL)
+	}
+
+	for _, tc := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Object: "Account", Key: []string{"Site"}}, ""},
+		{Spec{Object: "Account", Key: []string{"Nope"}}, "-key Nope: Account has no field Nope"},
+		{Spec{Object: "Account", Key: []string{"CreatedDate"}}, "cannot be written"},
+		{Spec{Object: "Account", Fields: []string{"Name"}, Where: "External_Id__c = 'X-1' OR Site = 'HQ'"}, ""},
+		{Spec{Object: "Account", Key: []string{"Name"}, Where: "Bogus__c = 1"}, "Bogus__c"},
+	} {
+		res, err := Generate(ctx, Options{Org: c, Objects: []Spec{tc.spec}})
+		switch {
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%+v: %v, want %q", tc.spec, err, tc.want)
+		case tc.want == "" && err != nil:
+			t.Errorf("%+v: %v", tc.spec, err)
+		case tc.want == "" && tc.spec.Key != nil && tc.spec.Key[0] == "Site" && len(res.Notes) != 1:
+			t.Errorf("records without a key value: notes %q", res.Notes)
+		}
+	}
+}
+
+func TestGenerateDuplicateKeys(t *testing.T) {
+	c := newOrg(t, "AccountNumber,Name\nA-1,Acme\nA-2,ACME\n")
+	// Text keys compare without regard to case, as the planner matches them.
+	_, err := Generate(context.Background(), Options{Org: c, Objects: []Spec{{Object: "Account", Key: []string{"Name"}}}})
+	if err == nil || !strings.Contains(err.Error(), "have the same key (Name = ACME)") {
+		t.Errorf("duplicate keys: %v", err)
+	}
+	res, err := Generate(context.Background(), Options{Org: c, Objects: []Spec{{Object: "Account", Key: []string{"Name", "AccountNumber"}, Fields: []string{"Name"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(res.Addresses, " "); got != "Account.acme_a_1 Account.acme_a_2" {
+		t.Errorf("composite key labels: %s", got)
+	}
+}
