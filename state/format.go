@@ -768,13 +768,11 @@ func (d *decoder) addRecord(i int, r Record) error {
 // record binds.
 func (d *decoder) add(i int, n *newRec) error {
 	t := &d.s.recs
-	if t.findAddrBytes(n.addr) >= 0 {
+	if p, addr := t.insertDecoded(n); addr {
 		return fmt.Errorf("records[%d]: address %s appears twice", i, n.addr)
-	}
-	if p := t.findID(&n.id); p >= 0 {
+	} else if p >= 0 {
 		return fmt.Errorf("records[%d]: Id %s is bound to both %s and %s", i, n.id[:], t.rs[p].addr(), n.addr)
 	}
-	t.insert(n)
 	if last := len(t.rs) - 1; last > 0 && !d.unordered {
 		a, b := &t.rs[last-1], &t.rs[last]
 		d.unordered = cmp.Or(strings.Compare(t.objects[a.obj], t.objects[b.obj]), strings.Compare(a.addr(), b.addr())) > 0

@@ -4,10 +4,11 @@ import (
 	"cmp"
 	"encoding/binary"
 	"hash/maphash"
-	"math/bits"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/sfsync/sfsync/internal/postable"
 )
 
 // records holds the bound records of a State compactly, because a state may
@@ -35,8 +36,8 @@ type records struct {
 	shapeIx map[string]uint32
 
 	seed   maphash.Seed
-	byAddr posTable
-	byID   posTable
+	byAddr postable.Table
+	byID   postable.Table
 	arena  arena
 	buf    []byte // where a record's text is assembled
 }
@@ -101,8 +102,8 @@ func (t *records) reserve(n int) {
 		return
 	}
 	t.rs = slices.Grow(t.rs, n-len(t.rs))
-	t.byAddr.reserve(n)
-	t.byID.reserve(n)
+	t.byAddr.Reserve(n)
+	t.byID.Reserve(n)
 }
 
 // newRec is a record to store: its parts as bytes, the key fields sorted
@@ -135,16 +136,16 @@ func sortKeys(keys []keyField) []keyField {
 
 // findAddr returns the position of the live record with address a, or -1.
 func (t *records) findAddr(a string) int32 {
-	return t.byAddr.find(maphash.String(t.seed, a), func(p int32) bool { return t.rs[p].addr() == a })
+	return t.byAddr.Find(maphash.String(t.seed, a), func(p int32) bool { return t.rs[p].addr() == a })
 }
 
 func (t *records) findAddrBytes(a []byte) int32 {
-	return t.byAddr.find(maphash.Bytes(t.seed, a), func(p int32) bool { return t.rs[p].addr() == string(a) })
+	return t.byAddr.Find(maphash.Bytes(t.seed, a), func(p int32) bool { return t.rs[p].addr() == string(a) })
 }
 
 // findID returns the position of the live record with the Id, or -1.
 func (t *records) findID(id *[idLen]byte) int32 {
-	return t.byID.find(maphash.Bytes(t.seed, id[:]), func(p int32) bool { return t.rs[p].id() == string(id[:]) })
+	return t.byID.Find(maphash.Bytes(t.seed, id[:]), func(p int32) bool { return t.rs[p].id() == string(id[:]) })
 }
 
 // insert adds a record whose address and Id are not bound.
@@ -153,8 +154,28 @@ func (t *records) insert(n *newRec) {
 	p := int32(len(t.rs))
 	t.rs = append(t.rs, r)
 	t.objLive[r.obj]++
-	t.byAddr.insert(maphash.String(t.seed, r.addr()), p)
-	t.byID.insert(maphash.String(t.seed, r.id()), p)
+	t.byAddr.Insert(maphash.String(t.seed, r.addr()), p)
+	t.byID.Insert(maphash.String(t.seed, r.id()), p)
+}
+
+// insertDecoded adds a record read from a file, unless its address or its
+// Id is bound: then it returns the position of the record that holds it
+// and whether that is the address, and the records are not to be used
+// any further (the file is in error).
+func (t *records) insertDecoded(n *newRec) (other int32, addrTaken bool) {
+	r := t.build(n)
+	p := int32(len(t.rs))
+	t.rs = append(t.rs, r)
+	t.objLive[r.obj]++
+	a := r.addr()
+	if q := t.byAddr.Add(maphash.String(t.seed, a), p, func(q int32) bool { return t.rs[q].addr() == a }); q >= 0 {
+		return q, true
+	}
+	id := r.id()
+	if q := t.byID.Add(maphash.String(t.seed, id), p, func(q int32) bool { return t.rs[q].id() == id }); q >= 0 {
+		return q, false
+	}
+	return -1, false
 }
 
 // replace puts a record in place of the one at p, which has the same
@@ -163,8 +184,8 @@ func (t *records) insert(n *newRec) {
 func (t *records) replace(p int32, n *newRec) {
 	old := &t.rs[p]
 	if old.id() != string(n.id[:]) {
-		t.byID.remove(maphash.String(t.seed, old.id()), p)
-		t.byID.insert(maphash.Bytes(t.seed, n.id[:]), p)
+		t.byID.Remove(maphash.String(t.seed, old.id()), p)
+		t.byID.Insert(maphash.Bytes(t.seed, n.id[:]), p)
 	}
 	t.objLive[old.obj]--
 	r := t.build(n)
@@ -175,8 +196,8 @@ func (t *records) replace(p int32, n *newRec) {
 // remove marks the record at p dead.
 func (t *records) remove(p int32) {
 	r := &t.rs[p]
-	t.byAddr.remove(maphash.String(t.seed, r.addr()), p)
-	t.byID.remove(maphash.String(t.seed, r.id()), p)
+	t.byAddr.Remove(maphash.String(t.seed, r.addr()), p)
+	t.byID.Remove(maphash.String(t.seed, r.id()), p)
 	t.objLive[r.obj]--
 	*r = rec{flags: recDead}
 	t.dead++
@@ -328,14 +349,14 @@ func (t *records) normalize() {
 		t.rs = slices.Clip(slices.Clone(t.rs))
 	}
 	t.sorted, t.dead = total, 0
-	t.byAddr.clear()
-	t.byID.clear()
-	t.byAddr.reserve(total)
-	t.byID.reserve(total)
+	t.byAddr.Clear()
+	t.byID.Clear()
+	t.byAddr.Reserve(total)
+	t.byID.Reserve(total)
 	for p := range t.rs {
 		r := &t.rs[p]
-		t.byAddr.insert(maphash.String(t.seed, r.addr()), int32(p))
-		t.byID.insert(maphash.String(t.seed, r.id()), int32(p))
+		t.byAddr.Insert(maphash.String(t.seed, r.addr()), int32(p))
+		t.byID.Insert(maphash.String(t.seed, r.id()), int32(p))
 	}
 }
 
@@ -385,109 +406,6 @@ func (a *arena) add(p []byte) string {
 	start := a.b.Len()
 	a.b.Write(p)
 	return a.b.String()[start:]
-}
-
-// posTable is an open-addressing hash table (linear probing) of record
-// positions. A slot holds the top 32 bits of the key's hash and the
-// position plus one (0 is an empty slot). A key's home slot comes from the
-// top bits of its hash, so the table grows without hashing keys again.
-// The caller hashes keys and compares them through the positions.
-type posTable struct {
-	slots []uint64
-	bits  int
-	n     int
-}
-
-func (t *posTable) home(tag uint64) uint64 { return tag >> (32 - t.bits) }
-
-// find returns the position whose key has hash h and satisfies eq, or -1.
-func (t *posTable) find(h uint64, eq func(p int32) bool) int32 {
-	if t.n == 0 {
-		return -1
-	}
-	tag := h >> 32
-	mask := uint64(len(t.slots) - 1)
-	for i := t.home(tag); ; i = (i + 1) & mask {
-		v := t.slots[i]
-		if v == 0 {
-			return -1
-		}
-		if v>>32 == tag {
-			if p := int32(uint32(v)) - 1; eq(p) {
-				return p
-			}
-		}
-	}
-}
-
-// insert adds position p of a key with hash h; the key must not be there.
-func (t *posTable) insert(h uint64, p int32) {
-	if (t.n+1)*4 > len(t.slots)*3 {
-		t.resize(max(2*len(t.slots), 16))
-	}
-	t.put(h>>32<<32 | uint64(uint32(p)+1))
-	t.n++
-}
-
-func (t *posTable) put(v uint64) {
-	mask := uint64(len(t.slots) - 1)
-	i := t.home(v >> 32)
-	for t.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	t.slots[i] = v
-}
-
-// remove drops position p of a key with hash h, shifting back the entries
-// after it that it kept from their home slots.
-func (t *posTable) remove(h uint64, p int32) {
-	v := h>>32<<32 | uint64(uint32(p)+1)
-	mask := uint64(len(t.slots) - 1)
-	i := t.home(v >> 32)
-	for t.slots[i] != v {
-		if t.slots[i] == 0 {
-			return
-		}
-		i = (i + 1) & mask
-	}
-	for j := (i + 1) & mask; t.slots[j] != 0; j = (j + 1) & mask {
-		k := t.home(t.slots[j] >> 32)
-		// The entry at j stays if its home is cyclically in (i, j].
-		if i <= j && i < k && k <= j || i > j && (i < k || k <= j) {
-			continue
-		}
-		t.slots[i] = t.slots[j]
-		i = j
-	}
-	t.slots[i] = 0
-	t.n--
-}
-
-// reserve sizes the table for n keys.
-func (t *posTable) reserve(n int) {
-	size := 16
-	for size*3 < n*4 {
-		size *= 2
-	}
-	if size > len(t.slots) {
-		t.resize(size)
-	}
-}
-
-func (t *posTable) resize(size int) {
-	old := t.slots
-	t.slots = make([]uint64, size)
-	t.bits = bits.Len(uint(size)) - 1
-	for _, v := range old {
-		if v != 0 {
-			t.put(v)
-		}
-	}
-}
-
-func (t *posTable) clear() {
-	clear(t.slots)
-	t.n = 0
 }
 
 // canonicalID is sfid.Valid and sfid.To18 without allocating: the

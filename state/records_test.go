@@ -136,36 +136,3 @@ func checkModel(t *testing.T, step int, s *State, model map[string]Record) {
 		}
 	}
 }
-
-// TestPosTableRemove checks the table's backward-shift removal against a
-// map, with a small table so that probe runs are long and wrap around.
-func TestPosTableRemove(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	var tab posTable
-	model := map[int32]uint64{} // position → hash
-	hashes := make([]uint64, 64)
-	for i := range hashes {
-		// Few distinct home slots, so that keys collide.
-		hashes[i] = uint64(rng.IntN(4))<<60 | uint64(rng.Uint32())<<32 | uint64(i)
-	}
-	for step := range 20000 {
-		p := int32(rng.IntN(len(hashes)))
-		if _, ok := model[p]; ok {
-			tab.remove(hashes[p], p)
-			delete(model, p)
-		} else {
-			tab.insert(hashes[p], p)
-			model[p] = hashes[p]
-		}
-		for q := range int32(len(hashes)) {
-			_, want := model[q]
-			got := tab.find(hashes[q], func(x int32) bool { return x == q }) == q
-			if got != want {
-				t.Fatalf("step %d: find(%d) = %v, want %v", step, q, got, want)
-			}
-		}
-		if tab.n != len(model) {
-			t.Fatalf("step %d: n = %d, want %d", step, tab.n, len(model))
-		}
-	}
-}
