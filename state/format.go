@@ -101,10 +101,20 @@ func (s *State) snapshot() *snapshot {
 
 // size estimates the length of the encoding.
 func (snap *snapshot) size() int {
+	shapeSize := make([]int, len(snap.shapes))
+	for i, names := range snap.shapes {
+		for _, name := range names {
+			shapeSize[i] += len(name) + 8
+		}
+	}
 	n := 1024
 	for i := range snap.recs {
 		r := &snap.recs[i]
-		n += len(r.text) + 2*len(r.rawHash()) + 100 + 16*len(snap.shapes[r.shape])
+		// The punctuation, a few escapes, and the hash in hexadecimal.
+		n += len(r.text) + 60 + len(snap.objects[r.obj]) + shapeSize[r.shape]
+		if r.flags&recHash != 0 {
+			n += len(hashPrefix) + hashLen + 12
+		}
 	}
 	for _, j := range snap.f.Jobs {
 		n += 256
