@@ -28,7 +28,7 @@ func (b *builder) deletes(ctx context.Context) error {
 				if op.ix.idClaim[x] != 0 {
 					continue // declared (or renamed): kept
 				}
-				r, managed := b.st.RecordByID(op.ix.ID(x))
+				r, managed := b.st.BindingByID(op.ix.ID(x))
 				switch {
 				case managed && mode == hcl.DeleteNever:
 					op.forget = append(op.forget, r.Address)
@@ -117,7 +117,7 @@ func (b *builder) cascades() {
 					found[i] = c
 				}
 				c.Count++
-				if r, ok := b.st.RecordByID(child.ix.ID(x)); ok {
+				if r, ok := b.st.BindingByID(child.ix.ID(x)); ok {
 					c.Addresses = append(c.Addresses, r.Address)
 				}
 			}

@@ -353,7 +353,7 @@ func (b *builder) rowKey(op *objPlan, cp *csvPlan, row *hcl.Row) (keyVals, hclv2
 func (b *builder) identifyOne(op *objPlan, p pendingKey) {
 	id := op.slot(p.ord)
 	*id = ident{org: -1}
-	if st, ok := b.st.Record(p.addr); ok && strings.EqualFold(st.Object, op.name) {
+	if st, ok := b.st.Binding(p.addr); ok && strings.EqualFold(st.Object, op.name) {
 		if x, found := op.ix.byIDText(st.ID); found {
 			if prev := op.ix.idClaim[x]; prev != 0 && prev != p.ord {
 				// Only a claim by key can precede this one: the record
@@ -372,7 +372,7 @@ func (b *builder) identifyOne(op *objPlan, p pendingKey) {
 			}
 			if p.key.known {
 				b.registerKey(op, p)
-				if !op.ix.keyIs(x, p.key.norm) && b.stateKeyNorm(op, st.Key) == p.key.norm {
+				if !op.ix.keyIs(x, p.key.norm) && b.stateKeyNorm(op, p.addr) == p.key.norm {
 					// The configuration still has the key state recorded:
 					// someone edited it in the org.
 					id.flags |= flagKeyRestored
@@ -388,8 +388,11 @@ func (b *builder) identifyOne(op *objPlan, p pendingKey) {
 	b.matchKey(op, p, op.ix.full)
 }
 
-// stateKeyNorm is the normalized form of the key values state recorded.
-func (b *builder) stateKeyNorm(op *objPlan, key map[string]string) string {
+// stateKeyNorm is the normalized form of the key values state recorded for
+// address.
+func (b *builder) stateKeyNorm(op *objPlan, address string) string {
+	rec, _ := b.st.Record(address)
+	key := rec.Key
 	vals := make([]Value, len(op.keyFields))
 	for i, f := range op.keyFields {
 		text, ok := key[f]
@@ -451,7 +454,7 @@ func (b *builder) matchKey(op *objPlan, p pendingKey, final bool) {
 			return
 		}
 		id.org = x
-		if bound, ok := b.st.RecordByID(op.ix.ID(x)); ok && bound.Address != p.addr {
+		if bound, ok := b.st.BindingByID(op.ix.ID(x)); ok && bound.Address != p.addr {
 			id.kind = identRebind
 			op.from[p.ord] = bound.Address
 			// Until every address of the object has claimed its state

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -9,14 +11,16 @@ import (
 	"time"
 
 	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/internal/postable"
 )
 
 // orgIndex holds the org records of one object that a plan read: the rows of
 // the object's query, and those found afterwards by Id or by key. It is
-// compact because it may hold millions of records: every record's Id,
-// normalized key and queried values live in one byte arena, the lookups are
-// maps without pointers (so the garbage collector never scans them), and
-// values stay in the org's rendering until a diff reads them.
+// compact because it may hold millions of records: a record's normalized key
+// and queried values are one text in large shared blocks, found through one
+// 32-bit locator; the lookups are tables of positions without pointers (so
+// the garbage collector never scans them); and values stay in the org's
+// rendering until a diff reads them.
 type orgIndex struct {
 	object string
 	cols   []string       // the queried fields after Id and SystemModstamp, as describe spells them
@@ -29,22 +33,39 @@ type orgIndex struct {
 	// that is not in the index is not in the org.
 	full bool
 
-	ids       []byte   // 18 bytes per record
-	modstamps []int64  // SystemModstamp, Unix milliseconds
-	arena     []byte   // per record: normalized key, then each column's value
-	offs      []uint32 // per record stride = 1 + len(cols) starts, then a final end
-	flags     []uint8
+	ids       []byte  // 18 bytes per record
+	modstamps []int64 // SystemModstamp, Unix milliseconds
+	// A record's text is its normalized key, then each column's value.
+	// Each is a uvarint x, and for even x the x/2 bytes of the value; odd
+	// x is entry x/2 of the column's dictionary or, for the key, the key
+	// column's value. locs[i] locates record i's text: the block (the top
+	// bits) and the offset in it.
+	blocks []string
+	block  strings.Builder // the last block, being filled
+	locs   []uint32
+	dicts  []colDict // parallel to cols
+	buf    []byte    // where a record's text is assembled
+	flags  []uint8
 
 	// idClaim is the desired record (its ordinal) bound to each org record;
 	// keyClaim the desired record whose key is each record's key. 0: none.
 	idClaim, keyClaim []uint32
 
 	seed  maphash.Seed
-	byID  map[[18]byte]int32
-	byKey map[uint64]int32 // hash of the normalized key → first record with it
-	next  []int32          // the next record with the same key hash, or -1
-	one   [1]int32         // lookupKey's answer when it is one record
+	byID  postable.Table // hash of the Id → record
+	byKey postable.Table // hash of the normalized key → first record with it
+	next  []int32        // the next record with the same key, or -1
+	one   [1]int32       // lookupKey's answer when it is one record
 }
+
+// A locator is a block number (the top locBlockBits bits) and an offset in
+// the block. Records are packed into blocks of blockSize bytes; a larger
+// record gets a block of its own.
+const (
+	locBlockBits = 12
+	locOffBits   = 32 - locBlockBits
+	blockSize    = 1 << locOffBits
+)
 
 // Record flags.
 const (
@@ -63,11 +84,9 @@ func (ix *orgIndex) reserve(n int) {
 		return
 	}
 	total := ix.Len() + n
-	if len(ix.byID) == 0 {
-		ix.byID = make(map[[18]byte]int32, total)
-		if len(ix.key) > 0 {
-			ix.byKey = make(map[uint64]int32, total)
-		}
+	ix.byID.Reserve(total)
+	if len(ix.key) > 0 {
+		ix.byKey.Reserve(total)
 	}
 	ix.ids = slices.Grow(ix.ids, 18*n)
 	ix.modstamps = slices.Grow(ix.modstamps, n)
@@ -75,7 +94,7 @@ func (ix *orgIndex) reserve(n int) {
 	ix.idClaim = slices.Grow(ix.idClaim, n)
 	ix.keyClaim = slices.Grow(ix.keyClaim, n)
 	ix.next = slices.Grow(ix.next, n)
-	ix.offs = slices.Grow(ix.offs, n*ix.stride())
+	ix.locs = slices.Grow(ix.locs, n)
 }
 
 func newOrgIndex(object string, cols []string, specs []FieldSpec, key []string, keyCS []bool) (*orgIndex, error) {
@@ -86,9 +105,7 @@ func newOrgIndex(object string, cols []string, specs []FieldSpec, key []string, 
 		colPos: make(map[string]int, len(cols)),
 		keyCS:  keyCS,
 		seed:   maphash.MakeSeed(),
-		byID:   map[[18]byte]int32{},
-		byKey:  map[uint64]int32{},
-		offs:   []uint32{0},
+		dicts:  make([]colDict, len(cols)),
 	}
 	for i, c := range cols {
 		ix.colPos[strings.ToLower(c)] = i
@@ -105,8 +122,6 @@ func newOrgIndex(object string, cols []string, specs []FieldSpec, key []string, 
 
 // Len is the number of records.
 func (ix *orgIndex) Len() int { return len(ix.modstamps) }
-
-func (ix *orgIndex) stride() int { return 1 + len(ix.cols) }
 
 // colReader maps a query result's header onto the index's columns.
 type colReader struct {
@@ -139,8 +154,9 @@ func (ix *orgIndex) add(r *colReader, row bulk.Row, flags uint8) (int32, error) 
 	if !ok {
 		return -1, fmt.Errorf("query %s: %q is not a record Id", ix.object, idText)
 	}
-	if i, ok := ix.byID[id]; ok {
-		return i, nil
+	hid := maphash.Bytes(ix.seed, id[:])
+	if j := ix.byID.Find(hid, func(j int32) bool { return ix.idIs(j, &id) }); j >= 0 {
+		return j, nil
 	}
 	if len(ix.modstamps) >= math.MaxInt32-1 {
 		return -1, fmt.Errorf("query %s: too many records", ix.object)
@@ -164,33 +180,158 @@ func (ix *orgIndex) add(r *colReader, row bulk.Row, flags uint8) (int32, error) 
 	ix.idClaim = append(ix.idClaim, 0)
 	ix.keyClaim = append(ix.keyClaim, 0)
 	key := ix.normKeyFromRow(r, row)
-	ix.arena = append(ix.arena, key...)
-	ix.offs = append(ix.offs, uint32(len(ix.arena)))
-	for _, p := range r.cols {
-		ix.arena = append(ix.arena, row.Values[p]...)
-		if len(ix.arena) > math.MaxUint32 {
-			return -1, fmt.Errorf("query %s: more than 4 GB of values", ix.object)
-		}
-		ix.offs = append(ix.offs, uint32(len(ix.arena)))
+	var b []byte
+	if len(ix.key) == 1 && key == row.Values[r.cols[ix.key[0]]] {
+		b = append(ix.buf[:0], 1) // the key column's value
+	} else {
+		b = appendInline(ix.buf[:0], key)
 	}
-	ix.byID[id] = i
+	for c, p := range r.cols {
+		v := row.Values[p]
+		if ref, ok := ix.dicts[c].ref(v); ok {
+			b = binary.AppendUvarint(b, uint64(ref)<<1|1)
+		} else {
+			b = appendInline(b, v)
+		}
+	}
+	ix.buf = b
+	loc, err := ix.store(b)
+	if err != nil {
+		return -1, fmt.Errorf("query %s: %w", ix.object, err)
+	}
+	ix.locs = append(ix.locs, loc)
+	ix.byID.Insert(hid, i)
 	ix.next = append(ix.next, -1)
 	if len(ix.key) == 0 {
 		return i, nil // an object without key (its block was removed): found by Id only
 	}
 	h := maphash.String(ix.seed, key)
-	if first, ok := ix.byKey[h]; ok {
-		// Keep the chain in insertion order, so that duplicates are
-		// reported in the order the org returned them.
-		j := first
+	if j := ix.byKey.Add(h, i, func(j int32) bool { return ix.keyIs(j, key) }); j >= 0 {
+		// Another record has the key: chain this one, in insertion
+		// order, so that duplicates are reported in the order the org
+		// returned them.
 		for ix.next[j] >= 0 {
 			j = ix.next[j]
 		}
 		ix.next[j] = i
-	} else {
-		ix.byKey[h] = i
 	}
 	return i, nil
+}
+
+// store copies a record's text into the blocks and returns its locator.
+func (ix *orgIndex) store(text []byte) (uint32, error) {
+	// Offsets must fit their bits: a block of its own for a large record
+	// takes no other.
+	if len(ix.blocks) == 0 || ix.block.Cap()-ix.block.Len() < len(text) || ix.block.Len() >= blockSize {
+		if len(ix.blocks) == 1<<locBlockBits {
+			return 0, errors.New("more than 4 GB of values")
+		}
+		ix.block = strings.Builder{}
+		ix.block.Grow(max(blockSize, len(text)))
+		ix.blocks = append(ix.blocks, "")
+	}
+	off := ix.block.Len()
+	ix.block.Write(text)
+	// Strings the builder returned stay valid: it only appends.
+	ix.blocks[len(ix.blocks)-1] = ix.block.String()
+	return uint32(len(ix.blocks)-1)<<locOffBits | uint32(off), nil
+}
+
+func appendInline(b []byte, v string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(v))<<1)
+	return append(b, v...)
+}
+
+// field returns field j of record i's text: 0 is the normalized key,
+// 1 + c column c.
+func (ix *orgIndex) field(i int32, j int) string {
+	loc := ix.locs[i]
+	text := ix.blocks[loc>>locOffBits][loc&(blockSize-1):]
+	for n := 0; ; n++ {
+		x, w := uvarint(text)
+		text = text[w:]
+		if x&1 == 0 {
+			if n == j {
+				return text[:x>>1]
+			}
+			text = text[x>>1:]
+			continue
+		}
+		if n == j {
+			if j == 0 {
+				return ix.field(i, 1+ix.key[0])
+			}
+			return ix.dicts[j-1].vals[x>>1]
+		}
+	}
+}
+
+// colDict holds the values of a column that repeat (picklists, flags,
+// dates, owners…), so that a record refers to one in a byte or two. A
+// column whose values hardly repeat stops looking values up once its
+// dictionary is full.
+type colDict struct {
+	ix          map[string]uint32
+	vals        []string
+	seen, found int
+	off         bool
+}
+
+const (
+	dictMax   = 4096
+	dictLen   = 64      // the longest value kept: long texts seldom repeat
+	dictProbe = 1 << 16 // values seen before a full dictionary may give up
+)
+
+// ref returns v's entry, adding it when there is room; false when v is
+// better written out.
+func (d *colDict) ref(v string) (uint32, bool) {
+	if d.off || len(v) < 2 || len(v) > dictLen {
+		return 0, false
+	}
+	d.seen++
+	if r, ok := d.ix[v]; ok {
+		d.found++
+		return r, true
+	}
+	if len(d.vals) < dictMax {
+		if d.ix == nil {
+			d.ix = map[string]uint32{}
+		}
+		r := uint32(len(d.vals))
+		v = strings.Clone(v) // not the query row's memory
+		d.vals = append(d.vals, v)
+		d.ix[v] = r
+		return r, true
+	}
+	if d.seen >= dictProbe && d.found*4 < d.seen {
+		d.off, d.ix = true, nil // the entries stay: records refer to them
+	}
+	return 0, false
+}
+
+// uvarint reads a length written by binary.AppendUvarint.
+func uvarint(s string) (n, width int) {
+	var x uint64
+	var shift uint
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			return int(x | uint64(c)<<shift), i + 1
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	panic("planner: corrupt index text")
+}
+
+// findID returns the record with Id id, or -1.
+func (ix *orgIndex) findID(id *[18]byte) int32 {
+	return ix.byID.Find(maphash.Bytes(ix.seed, id[:]), func(i int32) bool { return ix.idIs(i, id) })
+}
+
+func (ix *orgIndex) idIs(i int32, id *[18]byte) bool {
+	return string(ix.ids[18*int(i):18*int(i)+18]) == string(id[:])
 }
 
 // normKeyFromRow is the normalized key of a query row.
@@ -234,13 +375,8 @@ func (ix *orgIndex) Modstamp(i int32) time.Time {
 	return time.UnixMilli(ix.modstamps[i]).UTC()
 }
 
-func (ix *orgIndex) slot(i int32, j int) string {
-	base := int(i) * ix.stride()
-	return string(ix.arena[ix.offs[base+j]:ix.offs[base+j+1]])
-}
-
 // Raw is the org's rendering of column c of record i ("" is null).
-func (ix *orgIndex) Raw(i int32, c int) string { return ix.slot(i, 1+c) }
+func (ix *orgIndex) Raw(i int32, c int) string { return ix.field(i, 1+c) }
 
 // Value is column c of record i, typed.
 func (ix *orgIndex) Value(i int32, c int) Value {
@@ -266,41 +402,31 @@ func (ix *orgIndex) byIDText(id string) (int32, bool) {
 	if !ok {
 		return -1, false
 	}
-	i, ok := ix.byID[k]
-	return i, ok
+	i := ix.findID(&k)
+	return i, i >= 0
 }
 
 // lookupKey returns the records whose normalized key is key, in the order
 // they were read. The common answers, none and one, allocate nothing.
 func (ix *orgIndex) lookupKey(key string) []int32 {
-	i, ok := ix.byKey[maphash.String(ix.seed, key)]
-	if !ok {
+	i := ix.byKey.Find(maphash.String(ix.seed, key), func(j int32) bool { return ix.keyIs(j, key) })
+	if i < 0 {
 		return nil
+	}
+	if ix.next[i] < 0 {
+		// Callers read the answer before the next lookup.
+		ix.one[0] = i
+		return ix.one[:1:1]
 	}
 	var out []int32
 	for ; i >= 0; i = ix.next[i] {
-		if ix.keyIs(i, key) {
-			if out == nil {
-				out = ix.one[:1:1]
-				out[0] = i
-				continue
-			}
-			out = append(out[:len(out):len(out)], i)
-		}
-	}
-	if len(out) == 1 {
-		// Callers read the answer before the next lookup.
-		return out
+		out = append(out, i)
 	}
 	return out
 }
 
-// keyIs reports whether record i's normalized key is key, without
-// allocating.
-func (ix *orgIndex) keyIs(i int32, key string) bool {
-	base := int(i) * ix.stride()
-	return string(ix.arena[ix.offs[base]:ix.offs[base+1]]) == key
-}
+// keyIs reports whether record i's normalized key is key.
+func (ix *orgIndex) keyIs(i int32, key string) bool { return ix.field(i, 0) == key }
 
 // parseStamp reads a SystemModstamp: quickly in the form Bulk query results
 // render datetimes (2024-01-15T10:00:00.000Z), which is read for every

@@ -46,7 +46,7 @@ type objPlan struct {
 	tentative map[int32]pendingKey // org record → the desired record that claimed it by key, pending a state claim
 	pending   []pendingKey         // keys to look up outside where
 	recheck   []pendingKey         // desired records that lost a tentative claim
-	gone      map[string]state.Record
+	gone      map[string]state.Binding
 	goneSeen  map[string]bool
 	// replaced are the addresses of replaced records, by ordinal.
 	replaced map[uint32]string

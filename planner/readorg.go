@@ -201,11 +201,10 @@ func (b *builder) newIndex(op *objPlan) error {
 // over where did not return (by Id), and notes those the org no longer has.
 // A removed object's records are read by Id only.
 func (b *builder) readManaged(ctx context.Context, op *objPlan) error {
-	recs := b.st.Records(op.name)
-	op.gone = map[string]state.Record{}
+	op.gone = map[string]state.Binding{}
 	if op.schema == nil {
 		// The org has no such object any more: nothing to delete.
-		for _, r := range recs {
+		for r := range b.st.Bindings(op.name) {
 			op.gone[r.Address] = r
 		}
 		return nil
@@ -217,7 +216,7 @@ func (b *builder) readManaged(ctx context.Context, op *objPlan) error {
 	}
 	ix := op.ix
 	var missing []string
-	for _, r := range recs {
+	for r := range b.st.Bindings(op.name) {
 		if _, ok := ix.byIDText(r.ID); !ok {
 			missing = append(missing, r.ID)
 		}
@@ -227,7 +226,7 @@ func (b *builder) readManaged(ctx context.Context, op *objPlan) error {
 			return err
 		}
 	}
-	for _, r := range recs {
+	for r := range b.st.Bindings(op.name) {
 		if _, ok := ix.byIDText(r.ID); !ok {
 			op.gone[r.Address] = r
 		}

@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ var upgrades = map[int]func([]byte) ([]byte, error){
 	1: upgradeV1,
 }
 
-// file is the layout of format version 2.
+// file is the layout of format version 2, as the upgrades write it.
 type file struct {
 	FormatVersion int      `json:"format_version"`
 	Lineage       string   `json:"lineage"`
@@ -55,26 +56,160 @@ type file struct {
 // oldest first. Map keys are sorted; the same state always encodes to the
 // same bytes.
 func (s *State) Encode() ([]byte, error) {
-	s.mu.RLock()
-	f := file{
-		FormatVersion: FormatVersion,
-		Lineage:       s.lineage,
-		Serial:        s.serial,
-		OrgID:         s.orgID,
-		InstanceURL:   s.instanceURL,
-		SfsyncVersion: s.sfsyncVersion,
-		Records:       s.sortedRecords(),
-		Jobs:          s.sortedJobs(),
+	snap := s.snapshot()
+	e := &encoder{b: make([]byte, 0, snap.size())}
+	if err := snap.encode(e, nil); err != nil {
+		return nil, err
 	}
-	s.mu.RUnlock()
-	return encodeFile(f)
+	return e.b, nil
 }
 
-// encodeFile writes the layout by hand: encoding/json would indent the
-// records too, and re-indenting a large state after every job is most of
-// the cost of a write.
+// encodeTo writes the state to w as Encode returns it, through a small
+// buffer. half, when set, is called once when about half of it is written.
+func (s *State) encodeTo(w io.Writer, half func()) error {
+	return s.snapshot().encode(&encoder{w: w, b: make([]byte, 0, 2*encodeChunk)}, half)
+}
+
+// snapshot is a state as it is encoded: records are values whose texts
+// never change, so a copy of the list is a consistent view, and encoding
+// does not hold the lock.
+type snapshot struct {
+	f       file // its Records unused
+	recs    []rec
+	objects []string
+	shapes  [][]string
+}
+
+func (s *State) snapshot() *snapshot {
+	snap := &snapshot{}
+	s.readOrdered(func() {
+		snap.f = file{
+			FormatVersion: FormatVersion,
+			Lineage:       s.lineage,
+			Serial:        s.serial,
+			OrgID:         s.orgID,
+			InstanceURL:   s.instanceURL,
+			SfsyncVersion: s.sfsyncVersion,
+			Jobs:          s.sortedJobs(),
+		}
+		snap.recs = slices.Clone(s.recs.rs)
+		// Interned names are only ever appended.
+		snap.objects, snap.shapes = s.recs.objects, s.recs.shapes
+	})
+	return snap
+}
+
+// size estimates the length of the encoding.
+func (snap *snapshot) size() int {
+	shapeSize := make([]int, len(snap.shapes))
+	for i, names := range snap.shapes {
+		for _, name := range names {
+			shapeSize[i] += len(name) + 8
+		}
+	}
+	n := 1024
+	for i := range snap.recs {
+		r := &snap.recs[i]
+		// The punctuation, a few escapes, and the hash in hexadecimal.
+		n += len(r.text) + 60 + len(snap.objects[r.obj]) + shapeSize[r.shape]
+		if r.flags&recHash != 0 {
+			n += len(hashPrefix) + hashLen + 12
+		}
+	}
+	for _, j := range snap.f.Jobs {
+		n += 256
+		for _, a := range j.Addresses {
+			n += len(a) + 12
+		}
+	}
+	return n
+}
+
+func (snap *snapshot) encode(e *encoder, half func()) error {
+	e.b = appendHeader(e.b, snap.f)
+	for i := range snap.recs {
+		if i == len(snap.recs)/2 && half != nil {
+			e.flush()
+			half()
+			half = nil
+		}
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.b = append(e.b, "\n    "...)
+		r := &snap.recs[i]
+		e.b = appendRecordStart(e.b, r.addr(), snap.objects[r.obj], r.id())
+		text := r.keyText()
+		for k, name := range snap.shapes[r.shape] {
+			n, w := uvarint(text)
+			e.b = appendKeyField(e.b, k, name, text[w:w+n])
+			text = text[w+n:]
+		}
+		e.b = appendRecordEnd(e.b, r.rawHash())
+		e.maybeFlush()
+	}
+	if half != nil {
+		e.flush()
+		half()
+	}
+	var err error
+	if e.b, err = appendJobs(e.b, len(snap.recs), snap.f.Jobs); err != nil {
+		return err
+	}
+	e.flush()
+	return e.err
+}
+
+// encoder writes through its buffer to w, or keeps everything in the
+// buffer when w is nil.
+type encoder struct {
+	w   io.Writer
+	b   []byte
+	err error
+}
+
+const encodeChunk = 64 << 10
+
+func (e *encoder) maybeFlush() {
+	if e.w != nil && len(e.b) >= encodeChunk {
+		e.flush()
+	}
+}
+
+func (e *encoder) flush() {
+	if e.w == nil {
+		return
+	}
+	if e.err == nil && len(e.b) > 0 {
+		_, e.err = e.w.Write(e.b)
+	}
+	e.b = e.b[:0]
+}
+
+// encodeFile writes a file of the current layout from its Records: the
+// upgrades' writer. encoding/json would indent the records too.
 func encodeFile(f file) ([]byte, error) {
-	b := make([]byte, 0, 512+220*len(f.Records))
+	b := appendHeader(make([]byte, 0, 512+220*len(f.Records)), f)
+	for i, r := range f.Records {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n    "...)
+		b = appendRecordStart(b, r.Address, r.Object, r.ID)
+		for k, name := range slices.Sorted(maps.Keys(r.Key)) {
+			b = appendKeyField(b, k, name, r.Key[name])
+		}
+		sum, _ := parseHash(r.Hash)
+		hash := ""
+		if r.Hash != "" {
+			hash = string(sum[:])
+		}
+		b = appendRecordEnd(b, hash)
+	}
+	return appendJobs(b, len(f.Records), f.Jobs)
+}
+
+func appendHeader(b []byte, f file) []byte {
 	b = append(b, "{\n  \"format_version\": "...)
 	b = strconv.AppendInt(b, int64(f.FormatVersion), 10)
 	b = append(b, ",\n  \"lineage\": "...)
@@ -87,19 +222,17 @@ func encodeFile(f file) ([]byte, error) {
 	b = appendString(b, f.InstanceURL)
 	b = append(b, ",\n  \"sfsync_version\": "...)
 	b = appendString(b, f.SfsyncVersion)
-	b = append(b, ",\n  \"records\": ["...)
-	for i, r := range f.Records {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, "\n    "...)
-		b = appendRecord(b, r)
-	}
-	if len(f.Records) > 0 {
+	return append(b, ",\n  \"records\": ["...)
+}
+
+// appendJobs closes the records (of which there are n) and writes the
+// jobs, indented.
+func appendJobs(b []byte, n int, jobs []Job) ([]byte, error) {
+	if n > 0 {
 		b = append(b, "\n  "...)
 	}
 	b = append(b, "],\n  \"jobs\": ["...)
-	for i, j := range f.Jobs {
+	for i, j := range jobs {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -113,33 +246,41 @@ func encodeFile(f file) ([]byte, error) {
 		b = append(b, "\n    "...)
 		b = append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 	}
-	if len(f.Jobs) > 0 {
+	if len(jobs) > 0 {
 		b = append(b, "\n  "...)
 	}
 	return append(b, "]\n}\n"...), nil
 }
 
-// appendRecord writes a record on one line.
-func appendRecord(b []byte, r Record) []byte {
+// A record is written on one line: appendRecordStart, appendKeyField for
+// each key field in name order, appendRecordEnd.
+func appendRecordStart(b []byte, address, object, id string) []byte {
 	b = append(b, `{"address": `...)
-	b = appendString(b, r.Address)
+	b = appendString(b, address)
 	b = append(b, `, "object": `...)
-	b = appendString(b, r.Object)
+	b = appendString(b, object)
 	b = append(b, `, "id": `...)
-	b = appendString(b, r.ID)
-	b = append(b, `, "key": {`...)
-	for i, k := range slices.Sorted(maps.Keys(r.Key)) {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = appendString(b, k)
-		b = append(b, ": "...)
-		b = appendString(b, r.Key[k])
+	b = appendString(b, id)
+	return append(b, `, "key": {`...)
+}
+
+func appendKeyField(b []byte, i int, name, value string) []byte {
+	if i > 0 {
+		b = append(b, ", "...)
 	}
+	b = appendString(b, name)
+	b = append(b, ": "...)
+	return appendString(b, value)
+}
+
+// appendRecordEnd closes the key and writes the hash of the given 32
+// bytes, if any.
+func appendRecordEnd(b []byte, rawHash string) []byte {
 	b = append(b, '}')
-	if r.Hash != "" {
-		b = append(b, `, "hash": `...)
-		b = appendString(b, r.Hash)
+	if rawHash != "" {
+		b = append(b, `, "hash": "`...)
+		b = appendHash(b, rawHash)
+		b = append(b, '"')
 	}
 	return append(b, '}')
 }
@@ -205,6 +346,49 @@ func (e *NewerFormatError) Error() string {
 // (duplicate addresses or Ids, malformed Ids, jobs without rows) is an error,
 // never a partial state.
 func Decode(data []byte) (*State, error) {
+	return decode(bytes.NewReader(data), int64(len(data)))
+}
+
+// decode is Decode reading from r, which holds size bytes (-1: unknown).
+// A state of the current format whose format_version comes first, as
+// sfsync writes it, is decoded as it is read; any other goes the general
+// way, in memory.
+func decode(r io.Reader, size int64) (*State, error) {
+	d := newScanner(r)
+	d.mark = 0 // keep the start for the general way
+	if c, ok := d.peek(); ok && c == '{' {
+		d.pos++
+		if c, ok := d.peek(); ok && c == '"' {
+			key, err := d.str(nil)
+			if err == nil && string(key) == "format_version" && d.expect(':', "after object key") == nil {
+				raw, _, err := d.raw()
+				var v int
+				if err == nil && json.Unmarshal(raw, &v) == nil && v == FormatVersion {
+					d.mark = -1
+					return (&decoder{scanner: d, s: newState(), size: size}).file(true)
+				}
+			}
+		}
+	}
+	if d.rerr != nil {
+		return nil, &readError{d.rerr}
+	}
+	rest, err := io.ReadAll(d.r)
+	if err != nil {
+		return nil, &readError{err}
+	}
+	return decodeAny(append(d.buf, rest...))
+}
+
+// readError is a failure to read the state, as opposed to a state that
+// does not decode.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return "read: " + e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
+// decodeAny decodes a state of any format version held in memory.
+func decodeAny(data []byte) (*State, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("the file is empty (truncated?)")
 	}
@@ -251,11 +435,388 @@ func Decode(data []byte) (*State, error) {
 		}
 		data = up
 	}
-	var f file
-	if err := decodeStrict(data, &f); err != nil {
+	d := &decoder{scanner: newScanner(bytes.NewReader(data)), s: newState(), size: int64(len(data))}
+	return d.file(false)
+}
+
+// decoder decodes a state of the current format from a scanner: the
+// header fields and jobs through encoding/json, the records (which may
+// be millions) straight into the State. A record written as sfsync
+// writes it is read directly; any other is handed to encoding/json, so
+// that the two agree on what a state means.
+type decoder struct {
+	*scanner
+	s    *State
+	size int64
+	f    file // the header fields and jobs; Records unused
+
+	sawRecords bool
+	// unordered notes records out of file order (edited by hand): they
+	// are sorted before the state is written or listed.
+	unordered bool
+	// The current record's parts.
+	key, addr, object, id, hash, kbuf []byte
+	koffs                             []int
+	keys                              []keyField
+	nr                                newRec
+}
+
+// file decodes the state's object; started says that its opening brace
+// and first member (the format version) are read.
+func (d *decoder) file(started bool) (*State, error) {
+	more := true
+	if started {
+		var err error
+		if more, err = d.next('}', "after object key:value pair"); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := d.expect('{', "looking for beginning of value"); err != nil {
+			return nil, err
+		}
+		if c, ok := d.peek(); ok && c == '}' {
+			d.pos++
+			more = false
+		}
+	}
+	for more {
+		if c, ok := d.peek(); ok && c != '"' {
+			return nil, d.syntaxError(d.offset(), "invalid character "+quoteChar(c)+" looking for beginning of object key string")
+		}
+		var err error
+		if d.key, err = d.str(d.key[:0]); err != nil {
+			return nil, err
+		}
+		if err := d.expect(':', "after object key"); err != nil {
+			return nil, err
+		}
+		if strings.EqualFold(string(d.key), "records") {
+			err = d.records()
+		} else {
+			err = d.header(string(d.key))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if more, err = d.next('}', "after object key:value pair"); err != nil {
+			return nil, err
+		}
+	}
+	if c, ok := d.peek(); ok {
+		return nil, d.syntaxError(d.offset(), "unexpected data after the state's closing brace: invalid character "+quoteChar(c))
+	}
+	if d.rerr != nil {
+		return nil, &readError{d.rerr}
+	}
+	if !d.unordered {
+		d.s.recs.sorted = len(d.s.recs.rs)
+	}
+	if err := d.finish(); err != nil {
 		return nil, err
 	}
-	return fromFile(f)
+	return d.s, nil
+}
+
+// header decodes the value of a header member (or the jobs).
+func (d *decoder) header(key string) error {
+	var target any
+	for _, f := range []struct {
+		name   string
+		target any
+	}{
+		{"format_version", &d.f.FormatVersion},
+		{"lineage", &d.f.Lineage},
+		{"serial", &d.f.Serial},
+		{"org_id", &d.f.OrgID},
+		{"instance_url", &d.f.InstanceURL},
+		{"sfsync_version", &d.f.SfsyncVersion},
+		{"jobs", &d.f.Jobs},
+	} {
+		// encoding/json matches names case-insensitively, preferring an
+		// exact match.
+		if f.name == key {
+			target = f.target
+			break
+		}
+		if target == nil && strings.EqualFold(f.name, key) {
+			target = f.target
+		}
+	}
+	if target == nil {
+		return fmt.Errorf("json: unknown field %q", key)
+	}
+	raw, off, err := d.raw()
+	if err != nil {
+		return err
+	}
+	return d.unmarshal(raw, off, target)
+}
+
+// unmarshal decodes raw, read at offset off, strictly into v, placing
+// errors in the file.
+func (d *decoder) unmarshal(raw []byte, off int64, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &te):
+		line, col := d.position(off + te.Offset)
+		return fmt.Errorf("line %d, column %d: %w", line, col, err)
+	case errors.As(err, &se):
+		line, col := d.position(off + se.Offset - 1)
+		return fmt.Errorf("invalid JSON at line %d, column %d: %w", line, col, err)
+	}
+	return err
+}
+
+// records decodes the records list.
+func (d *decoder) records() error {
+	if d.sawRecords {
+		return errors.New("the state has two records lists")
+	}
+	d.sawRecords = true
+	c, ok := d.peek()
+	if !ok {
+		return d.endError()
+	}
+	if c != '[' {
+		// Not a list (null, or a mistake): as encoding/json sees it.
+		raw, off, err := d.raw()
+		if err != nil {
+			return err
+		}
+		var recs []Record
+		if err := d.unmarshal(raw, off, &recs); err != nil {
+			return err
+		}
+		for i, r := range recs {
+			if err := d.addRecord(i, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	d.pos++
+	if c, ok := d.peek(); ok && c == ']' {
+		d.pos++
+		return nil
+	}
+	start := d.offset()
+	for i := 0; ; i++ {
+		if err := d.record(i); err != nil {
+			return err
+		}
+		if i == 999 && d.size > 0 {
+			// Size the state for the whole file from its first records.
+			done := d.offset() - start
+			n := int64(i+1) + (d.size-d.offset())*int64(i+1)/max(done, 1)
+			d.s.recs.reserve(int(min(n+n/64+16, 1<<30)))
+		}
+		more, err := d.next(']', "after array element")
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// record decodes records[i].
+func (d *decoder) record(i int) error {
+	c, ok := d.peek()
+	if !ok {
+		return d.endError()
+	}
+	d.mark = d.pos
+	if c == '{' && d.direct() {
+		d.mark = -1
+		id, ok := canonicalID(d.id)
+		switch {
+		case len(d.addr) == 0:
+			return fmt.Errorf("records[%d]: record of %s (Id %s) has no address", i, d.object, d.id)
+		case len(d.object) == 0:
+			return fmt.Errorf("records[%d]: record %s has no object", i, d.addr)
+		case !ok:
+			return fmt.Errorf("records[%d]: record %s: %q is not a Salesforce Id", i, d.addr, d.id)
+		}
+		d.nr = newRec{addr: d.addr, object: d.object, id: id}
+		if len(d.hash) > 0 {
+			sum, ok := parseHash(d.hash)
+			if !ok {
+				return fmt.Errorf("records[%d]: record %s: hash %q is not of the form sha256:<64 hex digits>", i, d.addr, d.hash)
+			}
+			d.hash = append(d.hash[:0], sum[:]...)
+			d.nr.hash = d.hash
+		}
+		d.keys = d.keys[:0]
+		for k := 0; k < len(d.koffs); k += 4 {
+			o := d.koffs[k : k+4]
+			d.keys = append(d.keys, keyField{name: d.kbuf[o[0]:o[1]], value: d.kbuf[o[2]:o[3]]})
+		}
+		d.nr.keys = sortKeys(d.keys)
+		return d.add(i, &d.nr)
+	}
+	// Anything else, as encoding/json reads it.
+	d.pos = d.mark
+	raw, off, err := d.raw()
+	d.mark = -1
+	if err != nil {
+		return err
+	}
+	var r Record
+	if err := d.unmarshal(raw, off, &r); err != nil {
+		return err
+	}
+	return d.addRecord(i, r)
+}
+
+// direct reads a record written as sfsync writes it (members in any
+// order, string values): false for anything else, which is then read
+// again the general way.
+func (d *decoder) direct() bool {
+	d.pos++ // {
+	d.addr, d.object, d.id, d.hash = d.addr[:0], d.object[:0], d.id[:0], d.hash[:0]
+	d.kbuf, d.koffs = d.kbuf[:0], d.koffs[:0]
+	var seen uint8
+	for {
+		if c, ok := d.peek(); !ok || c != '"' {
+			return false
+		}
+		var err error
+		if d.key, err = d.str(d.key[:0]); err != nil || d.expect(':', "") != nil {
+			return false
+		}
+		var bit uint8
+		var dst *[]byte
+		switch string(d.key) {
+		case "address":
+			bit, dst = 1, &d.addr
+		case "object":
+			bit, dst = 2, &d.object
+		case "id":
+			bit, dst = 4, &d.id
+		case "hash":
+			bit, dst = 8, &d.hash
+		case "key":
+			bit = 16
+		default:
+			return false
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		if c, ok := d.peek(); !ok || (dst != nil && c != '"') || (dst == nil && c != '{') {
+			return false
+		}
+		if dst != nil {
+			if *dst, err = d.str(*dst); err != nil {
+				return false
+			}
+		} else if !d.directKey() {
+			return false
+		}
+		more, err := d.next('}', "")
+		if err != nil {
+			return false
+		}
+		if !more {
+			return true
+		}
+	}
+}
+
+// directKey reads the key values object of a record, each value a string.
+func (d *decoder) directKey() bool {
+	d.pos++ // {
+	if c, ok := d.peek(); ok && c == '}' {
+		d.pos++
+		return true
+	}
+	for {
+		if c, ok := d.peek(); !ok || c != '"' {
+			return false
+		}
+		var err error
+		start := len(d.kbuf)
+		if d.kbuf, err = d.str(d.kbuf); err != nil || d.expect(':', "") != nil {
+			return false
+		}
+		mid := len(d.kbuf)
+		if c, ok := d.peek(); !ok || c != '"' {
+			return false
+		}
+		if d.kbuf, err = d.str(d.kbuf); err != nil {
+			return false
+		}
+		d.koffs = append(d.koffs, start, mid, mid, len(d.kbuf))
+		more, err := d.next('}', "")
+		if err != nil {
+			return false
+		}
+		if !more {
+			return true
+		}
+	}
+}
+
+// addRecord checks and adds a record decoded by encoding/json.
+func (d *decoder) addRecord(i int, r Record) error {
+	if err := checkRecord(r); err != nil {
+		return fmt.Errorf("records[%d]: %w", i, err)
+	}
+	id, _ := canonicalID(r.ID)
+	return d.add(i, d.s.bind.fromRecord(r, id))
+}
+
+// add adds records[i], which must bind an address and an Id no other
+// record binds.
+func (d *decoder) add(i int, n *newRec) error {
+	t := &d.s.recs
+	if p, addr := t.insertDecoded(n); addr {
+		return fmt.Errorf("records[%d]: address %s appears twice", i, n.addr)
+	} else if p >= 0 {
+		return fmt.Errorf("records[%d]: Id %s is bound to both %s and %s", i, n.id[:], t.rs[p].addr(), n.addr)
+	}
+	if last := len(t.rs) - 1; last > 0 && !d.unordered {
+		a, b := &t.rs[last-1], &t.rs[last]
+		d.unordered = cmp.Or(strings.Compare(t.objects[a.obj], t.objects[b.obj]), strings.Compare(a.addr(), b.addr())) > 0
+	}
+	return nil
+}
+
+// finish checks the header and the jobs.
+func (d *decoder) finish() error {
+	f, s := &d.f, d.s
+	if _, err := uuid.Parse(f.Lineage); err != nil {
+		return fmt.Errorf("lineage %q is not a UUID", f.Lineage)
+	}
+	if f.OrgID != "" && !sfid.Valid(f.OrgID) {
+		return fmt.Errorf("org_id %q is not a Salesforce org Id", f.OrgID)
+	}
+	s.lineage = f.Lineage
+	s.serial = f.Serial
+	if f.OrgID != "" {
+		s.orgID = sfid.To18(f.OrgID)
+	}
+	s.instanceURL = f.InstanceURL
+	s.sfsyncVersion = f.SfsyncVersion
+	for i, j := range f.Jobs {
+		if err := checkJob(j); err != nil {
+			return fmt.Errorf("jobs[%d]: %w", i, err)
+		}
+		if _, dup := s.jobs[j.ID]; dup {
+			return fmt.Errorf("jobs[%d]: job %s appears twice", i, j.ID)
+		}
+		j.Created = j.Created.UTC()
+		s.jobs[j.ID] = &j
+	}
+	return nil
 }
 
 // scanObject reads the fields of the JSON object dec starts with, in file
@@ -338,51 +899,6 @@ func position(data []byte, offset int64) (line, col int) {
 	line = bytes.Count(before, []byte("\n")) + 1
 	col = int(offset) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 	return line, col
-}
-
-// fromFile checks a decoded file and builds the indexed State from it.
-func fromFile(f file) (*State, error) {
-	if _, err := uuid.Parse(f.Lineage); err != nil {
-		return nil, fmt.Errorf("lineage %q is not a UUID", f.Lineage)
-	}
-	if f.OrgID != "" && !sfid.Valid(f.OrgID) {
-		return nil, fmt.Errorf("org_id %q is not a Salesforce org Id", f.OrgID)
-	}
-	s := newState()
-	s.lineage = f.Lineage
-	s.serial = f.Serial
-	if f.OrgID != "" {
-		s.orgID = sfid.To18(f.OrgID)
-	}
-	s.instanceURL = f.InstanceURL
-	s.sfsyncVersion = f.SfsyncVersion
-	for i, r := range f.Records {
-		if err := checkRecord(r); err != nil {
-			return nil, fmt.Errorf("records[%d]: %w", i, err)
-		}
-		r.ID = sfid.To18(r.ID)
-		if r.Key == nil {
-			r.Key = map[string]string{}
-		}
-		if _, dup := s.byAddr[r.Address]; dup {
-			return nil, fmt.Errorf("records[%d]: address %s appears twice", i, r.Address)
-		}
-		if other, dup := s.byID[r.ID]; dup {
-			return nil, fmt.Errorf("records[%d]: Id %s is bound to both %s and %s", i, r.ID, other, r.Address)
-		}
-		s.insertLocked(&r)
-	}
-	for i, j := range f.Jobs {
-		if err := checkJob(j); err != nil {
-			return nil, fmt.Errorf("jobs[%d]: %w", i, err)
-		}
-		if _, dup := s.jobs[j.ID]; dup {
-			return nil, fmt.Errorf("jobs[%d]: job %s appears twice", i, j.ID)
-		}
-		j.Created = j.Created.UTC()
-		s.jobs[j.ID] = &j
-	}
-	return s, nil
 }
 
 // fileV1 is the layout of format version 1.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sfsync/sfsync/internal/sfid"
 )
 
 // goldenState is a state with every kind of content, built the way apply
@@ -279,4 +281,64 @@ func TestEncodeEscapesStrings(t *testing.T) {
 	if _, ok := back.Record("Account.bad[\"\uFFFD\uFFFD\"]"); !ok {
 		t.Errorf("invalid UTF-8 should come back as U+FFFD; records: %v", back.AllRecords())
 	}
+}
+
+// FuzzRecordAgrees checks the direct decoding of records against
+// encoding/json: a state whose one record is the fuzzed text must decode
+// to exactly the record encoding/json reads from it, or fail when
+// encoding/json (or the record's checks) would.
+func FuzzRecordAgrees(f *testing.F) {
+	for _, rec := range []string{
+		`{"address": "Account.acme", "object": "Account", "id": "0015g00000AcmE1AAJ", "key": {"External_Id__c": "ACME-001", "Region__c": "EU"}, "hash": "sha256:c3bc392d241b3d8f86f356077d2432b254d6c486f1917d224afa815cb683092f"}`,
+		`{"address":"Account.acme","object":"Account","id":"0015g00000AcmE1","key":{}}`,
+		`{"object": "Account", "address": "A.b", "id": "0015g00000AcmE1aaj", "key": {"k": "1", "k": "2"}}`,
+		`{"address": "A.\u00e9\ud83d\ude00\ud800x\\\"\/\b\f\n\r\t", "object": "Account", "id": "0015g00000AcmE1AAJ", "key": {"\u0000": "\udc00"}}`,
+		"{\"address\": \"A.\xff\xfe\", \"object\": \"Account\", \"id\": \"0015g00000AcmE1AAJ\", \"key\": {\"a\": \"\xed\xa0\x80\"}}",
+		`{"Address": "A.b", "OBJECT": "Account", "id": "0015g00000AcmE1AAJ", "key": null}`,
+		`{"address": "A.b", "object": "Account", "id": "0015g00000AcmE1AAJ", "key": {"a": 1}}`,
+		`{"address": "A.b", "object": "Account", "id": "0015g00000AcmE1AAJ", "address": "A.c"}`,
+		`{"address": "A.b", "object": "Account", "id": "0015g00000AcmE1AAJ", "extra": true}`,
+		`{"address": "A.b", "object": "Account", "id": "0015g00000AcmE1AAJ", "hash": null}`,
+		`{"address": "A.b", "object": "Account", "id": "0015g00000AcmE1AAJ", "hash": ""}`,
+		`{"address": "A.b", "object": "Account", "id": "0015g00000AcmE1AAJ", "key": {"a": "b",}}`,
+		`{"address": "A.b" "object": "Account"}`,
+		`{"address": "A.\u12G4"}`,
+		`null`,
+		`42`,
+		`[]`,
+	} {
+		f.Add(rec)
+	}
+	f.Fuzz(func(t *testing.T, rec string) {
+		data := []byte(`{"format_version": 2, "lineage": "5b0a6f7e-2c1d-4e8f-9a3b-7c6d5e4f3a2b", "serial": 1, "records": [` + rec + `], "jobs": []}`)
+		var want struct {
+			FormatVersion int    `json:"format_version"`
+			Lineage       string `json:"lineage"`
+			Serial        uint64 `json:"serial"`
+			Records       []Record
+			Jobs          []Job
+		}
+		jerr := decodeStrict(data, &want)
+		if jerr == nil && len(want.Records) == 1 {
+			jerr = checkRecord(want.Records[0])
+		}
+		s, err := Decode(data)
+		if jerr != nil || len(want.Records) != 1 {
+			if err == nil && !(jerr == nil && s.Len() == 0) {
+				t.Fatalf("Decode accepted what encoding/json does not (%v): %+v", jerr, s.AllRecords())
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Decode: %v; encoding/json read %+v", err, want.Records[0])
+		}
+		w := want.Records[0]
+		w.ID = sfid.To18(w.ID)
+		if w.Key == nil {
+			w.Key = map[string]string{}
+		}
+		if diff := cmp.Diff([]Record{w}, s.AllRecords()); diff != "" {
+			t.Errorf("records differ (-encoding/json +Decode):\n%s", diff)
+		}
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"maps"
 	"slices"
-	"strings"
 )
 
 const hashPrefix = "sha256:"
@@ -33,14 +32,46 @@ func HashValues(values map[string]string) string {
 }
 
 func validHash(s string) bool {
-	hexPart, ok := strings.CutPrefix(s, hashPrefix)
-	if !ok || len(hexPart) != 2*sha256.Size {
-		return false
+	_, ok := parseHash(s)
+	return ok
+}
+
+// parseHash reads a hash of the form sha256:<64 hex digits>, in lower case
+// as HashValues writes it.
+func parseHash[T string | []byte](s T) (sum [sha256.Size]byte, ok bool) {
+	if len(s) != len(hashPrefix)+2*sha256.Size || string(s[:len(hashPrefix)]) != hashPrefix {
+		return sum, false
 	}
-	for _, c := range hexPart {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
+	var bad byte
+	for i := range sum {
+		hi, lo := hexValue[s[len(hashPrefix)+2*i]], hexValue[s[len(hashPrefix)+2*i+1]]
+		bad |= hi | lo
+		sum[i] = hi<<4 | lo&0xf
 	}
-	return true
+	return sum, bad&0x10 == 0
+}
+
+// hexValue is the value of each lower-case hexadecimal digit; any other
+// byte has bit 0x10 set.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0x10
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c - '0'
+	}
+	for c := byte('a'); c <= 'f'; c++ {
+		t[c] = c - 'a' + 10
+	}
+	return t
+}()
+
+// appendHash writes the text form of a hash's 32 bytes.
+func appendHash(b []byte, sum string) []byte {
+	const digits = "0123456789abcdef"
+	b = append(b, hashPrefix...)
+	for i := 0; i < len(sum); i++ {
+		b = append(b, digits[sum[i]>>4], digits[sum[i]&0xf])
+	}
+	return b
 }

@@ -106,7 +106,7 @@ var linkFile = os.Link
 // file that does not decode is a *CorruptError that points at the backup.
 func (b *LocalBackend) Read(ctx context.Context) (*State, error) {
 	p := b.target()
-	data, fi, err := readFileInfo(p)
+	s, fi, err := decodeFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		if bs, berr := os.Stat(p + ".backup"); berr == nil && bs.Mode().IsRegular() {
 			return nil, fmt.Errorf("state file %s does not exist, but its backup %s does.\n"+
@@ -117,21 +117,15 @@ func (b *LocalBackend) Read(ctx context.Context) (*State, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read state: %w", err)
-	}
-	s, err := Decode(data)
-	if err != nil {
-		if ne := (*NewerFormatError)(nil); errors.As(err, &ne) {
-			return nil, fmt.Errorf("%s: %w", b, err)
-		}
-		return nil, newCorruptError(p, err)
+		return nil, b.decodeError(p, err)
 	}
 	b.remember(fi, Header{FormatVersion: FormatVersion, Lineage: s.Lineage(), Serial: s.Serial()})
 	return s, nil
 }
 
-// readFileInfo reads a file and describes the very file it read.
-func readFileInfo(p string) ([]byte, fs.FileInfo, error) {
+// decodeFile decodes the state file at p as it reads it, and describes the
+// very file it read.
+func decodeFile(p string) (*State, fs.FileInfo, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, nil, err
@@ -139,10 +133,22 @@ func readFileInfo(p string) ([]byte, fs.FileInfo, error) {
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, &readError{err}
 	}
-	data, err := io.ReadAll(f)
-	return data, fi, err
+	s, err := decode(f, fi.Size())
+	return s, fi, err
+}
+
+// decodeError explains why the state file at p could not be read: it
+// could not be read at all, it is of a newer format, or it is damaged.
+func (b *LocalBackend) decodeError(p string, err error) error {
+	if re := (*readError)(nil); errors.As(err, &re) || errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("read state: %w", err)
+	}
+	if ne := (*NewerFormatError)(nil); errors.As(err, &ne) {
+		return fmt.Errorf("%s: %w", b, err)
+	}
+	return newCorruptError(p, err)
 }
 
 func (b *LocalBackend) remember(fi fs.FileInfo, h Header) {
@@ -169,16 +175,9 @@ func (b *LocalBackend) stored(p string) (*Header, error) {
 	if known != nil && os.SameFile(known, fi) && known.Size() == fi.Size() && known.ModTime().Equal(fi.ModTime()) {
 		return &h, nil
 	}
-	data, err := os.ReadFile(p)
+	s, _, err := decodeFile(p)
 	if err != nil {
-		return nil, fmt.Errorf("read state: %w", err)
-	}
-	s, err := Decode(data)
-	if err != nil {
-		if ne := (*NewerFormatError)(nil); errors.As(err, &ne) {
-			return nil, fmt.Errorf("%s: %w", b, err)
-		}
-		return nil, newCorruptError(p, err)
+		return nil, b.decodeError(p, err)
 	}
 	return &Header{FormatVersion: FormatVersion, Lineage: s.Lineage(), Serial: s.Serial()}, nil
 }
@@ -197,11 +196,7 @@ type CorruptError struct {
 
 func newCorruptError(path string, err error) *CorruptError {
 	e := &CorruptError{Path: path, Err: err, Backup: path + ".backup"}
-	data, berr := os.ReadFile(e.Backup)
-	if berr == nil {
-		e.BackupState, berr = Decode(data)
-	}
-	e.BackupErr = berr
+	e.BackupState, _, e.BackupErr = decodeFile(e.Backup)
 	return e
 }
 
@@ -236,12 +231,8 @@ func (b *LocalBackend) Write(_ context.Context, s *State) error {
 	if err := CheckSuccessor(b.String(), stored, s); err != nil {
 		return err
 	}
-	data, err := s.Encode()
-	if err != nil {
-		return err
-	}
 	b.removeLeftovers(p)
-	fi, err := writeAtomic(p, data, stored != nil)
+	fi, err := writeAtomic(p, s.encodeTo, stored != nil)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", b, err)
 	}
@@ -272,11 +263,14 @@ func globEscape(s string) string {
 	return r.Replace(s)
 }
 
-// writeAtomic replaces p with data: temporary file, fsync, backup of the old
-// version, rename, directory fsync.
-func writeAtomic(p string, data []byte, backup bool) (fs.FileInfo, error) {
+// fileWriter writes a file's contents to w, calling half once midway.
+type fileWriter func(w io.Writer, half func()) error
+
+// writeAtomic replaces p with what write writes: temporary file, fsync,
+// backup of the old version, rename, directory fsync.
+func writeAtomic(p string, write fileWriter, backup bool) (fs.FileInfo, error) {
 	dir := filepath.Dir(p)
-	tmp, fi, err := writeTemp(p, data)
+	tmp, fi, err := writeTemp(p, write)
 	if err != nil {
 		return nil, err
 	}
@@ -300,9 +294,9 @@ func writeAtomic(p string, data []byte, backup bool) (fs.FileInfo, error) {
 	return fi, nil
 }
 
-// writeTemp writes data to a new temporary file beside p (mode 0600),
-// syncs it and describes it (a rename keeps the description valid).
-func writeTemp(p string, data []byte) (string, fs.FileInfo, error) {
+// writeTemp writes a new temporary file beside p (mode 0600), syncs it and
+// describes it (a rename keeps the description valid).
+func writeTemp(p string, write fileWriter) (string, fs.FileInfo, error) {
 	f, err := os.CreateTemp(filepath.Dir(p), tempPrefix(p)+"*")
 	if err != nil {
 		return "", nil, err
@@ -317,12 +311,7 @@ func writeTemp(p string, data []byte) (string, fs.FileInfo, error) {
 		return fail(err)
 	}
 	crashPoint("temp created")
-	half := len(data) / 2
-	if _, err := f.Write(data[:half]); err != nil {
-		return fail(err)
-	}
-	crashPoint("temp half written")
-	if _, err := f.Write(data[half:]); err != nil {
+	if err := write(f, func() { crashPoint("temp half written") }); err != nil {
 		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
@@ -349,7 +338,7 @@ func backupFile(p string) error {
 		if rerr != nil {
 			return rerr
 		}
-		if tmp, _, err = writeTemp(p, data); err != nil {
+		if tmp, _, err = writeTemp(p, bytesContents(data)); err != nil {
 			return err
 		}
 	}
@@ -365,6 +354,18 @@ func backupFile(p string) error {
 		return err
 	}
 	return nil
+}
+
+// bytesContents writes data.
+func bytesContents(data []byte) fileWriter {
+	return func(w io.Writer, half func()) error {
+		if _, err := w.Write(data[:len(data)/2]); err != nil {
+			return err
+		}
+		half()
+		_, err := w.Write(data[len(data)/2:])
+		return err
+	}
 }
 
 // syncDir makes a rename in dir durable. Windows cannot open a directory

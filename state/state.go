@@ -15,7 +15,7 @@ package state
 import (
 	"cmp"
 	"fmt"
-	"maps"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -26,10 +26,10 @@ import (
 	"github.com/sfsync/sfsync/internal/sfid"
 )
 
-// State is the in-memory view of a state: records indexed by address, by Id
-// and by object, and the journal of Bulk jobs in flight. It is safe for
-// concurrent use, so jobs finishing at the same time may record their results
-// from their own goroutines.
+// State is the in-memory view of a state: records indexed by address and
+// by Id, and the journal of Bulk jobs in flight. It is safe for concurrent
+// use, so jobs finishing at the same time may record their results from
+// their own goroutines.
 type State struct {
 	mu sync.RWMutex
 
@@ -39,10 +39,10 @@ type State struct {
 	instanceURL   string
 	sfsyncVersion string
 
-	byAddr   map[string]*Record
-	byID     map[string]string              // 18-character Id → address
-	byObject map[string]map[string]struct{} // object → addresses
-	jobs     map[string]*Job
+	recs records
+	jobs map[string]*Job
+	// bind is where Bind copies a record's parts.
+	bind newRecBuf
 }
 
 // Record binds one address of the configuration to one org record.
@@ -111,12 +111,7 @@ func New() *State {
 }
 
 func newState() *State {
-	return &State{
-		byAddr:   map[string]*Record{},
-		byID:     map[string]string{},
-		byObject: map[string]map[string]struct{}{},
-		jobs:     map[string]*Job{},
-	}
+	return &State{recs: newRecords(), jobs: map[string]*Job{}}
 }
 
 // Lineage identifies a state across its versions: it is set when the state
@@ -212,61 +207,127 @@ func paren(s string) string {
 func (s *State) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.byAddr)
+	return s.recs.Len()
 }
 
 // Record returns the record bound to address.
 func (s *State) Record(address string) (Record, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	r, ok := s.byAddr[address]
-	if !ok {
+	p := s.recs.findAddr(address)
+	if p < 0 {
 		return Record{}, false
 	}
-	return *r, true
+	return s.recs.record(p), true
 }
 
 // RecordByID returns the record bound to id, given in its 15- or
 // 18-character form.
 func (s *State) RecordByID(id string) (Record, bool) {
-	if !sfid.Valid(id) {
+	k, ok := canonicalID(id)
+	if !ok {
 		return Record{}, false
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	addr, ok := s.byID[sfid.To18(id)]
-	if !ok {
+	p := s.recs.findID(&k)
+	if p < 0 {
 		return Record{}, false
 	}
-	return *s.byAddr[addr], true
+	return s.recs.record(p), true
+}
+
+// Binding is what state binds an address to: a Record without its key
+// values and hash. Looking one up copies nothing, so it is the form for
+// passes over many records (the planner's).
+type Binding struct {
+	Address string
+	Object  string
+	ID      string // 18 characters
+}
+
+// Binding returns what address is bound to.
+func (s *State) Binding(address string) (Binding, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p := s.recs.findAddr(address)
+	if p < 0 {
+		return Binding{}, false
+	}
+	return s.recs.binding(p), true
+}
+
+// BindingByID returns the binding of id, given in its 15- or
+// 18-character form.
+func (s *State) BindingByID(id string) (Binding, bool) {
+	k, ok := canonicalID(id)
+	if !ok {
+		return Binding{}, false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p := s.recs.findID(&k)
+	if p < 0 {
+		return Binding{}, false
+	}
+	return s.recs.binding(p), true
+}
+
+// Bindings returns the bindings of object's records in address order. The
+// iteration holds the state's read lock: its body must not change the
+// state.
+func (s *State) Bindings(object string) iter.Seq[Binding] {
+	return func(yield func(Binding) bool) {
+		s.readOrdered(func() {
+			lo, hi := s.recs.objectRange(object)
+			for p := lo; p < hi; p++ {
+				if !yield(s.recs.binding(int32(p))) {
+					return
+				}
+			}
+		})
+	}
+}
+
+// readOrdered runs fn with the records in file order and the state
+// locked against changes.
+func (s *State) readOrdered(fn func()) {
+	s.mu.RLock()
+	if s.recs.ordered() {
+		defer s.mu.RUnlock()
+		fn()
+		return
+	}
+	s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recs.normalize()
+	fn()
 }
 
 // Records returns the records of object sorted by address.
 func (s *State) Records(object string) []Record {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Record, 0, len(s.byObject[object]))
-	for addr := range s.byObject[object] {
-		out = append(out, *s.byAddr[addr])
-	}
-	slices.SortFunc(out, func(a, b Record) int { return strings.Compare(a.Address, b.Address) })
+	var out []Record
+	s.readOrdered(func() {
+		lo, hi := s.recs.objectRange(object)
+		out = make([]Record, 0, hi-lo)
+		for p := lo; p < hi; p++ {
+			out = append(out, s.recs.record(int32(p)))
+		}
+	})
 	return out
 }
 
 // AllRecords returns every record sorted by object, then address: the
 // order of the state file.
 func (s *State) AllRecords() []Record {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.sortedRecords()
-}
-
-func (s *State) sortedRecords() []Record {
-	out := make([]Record, 0, len(s.byAddr))
-	for _, r := range s.byAddr {
-		out = append(out, *r)
-	}
-	slices.SortFunc(out, compareRecords)
+	var out []Record
+	s.readOrdered(func() {
+		out = make([]Record, len(s.recs.rs))
+		for p := range s.recs.rs {
+			out[p] = s.recs.record(int32(p))
+		}
+	})
 	return out
 }
 
@@ -278,7 +339,14 @@ func compareRecords(a, b Record) int {
 func (s *State) Objects() []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return slices.Sorted(maps.Keys(s.byObject))
+	var out []string
+	for i, n := range s.recs.objLive {
+		if n > 0 {
+			out = append(out, s.recs.objects[i])
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Bind binds r.Address to r.ID, replacing what the address was bound to
@@ -289,19 +357,27 @@ func (s *State) Bind(r Record) error {
 	if err := checkRecord(r); err != nil {
 		return err
 	}
-	r.ID = sfid.To18(r.ID)
-	r.Key = maps.Clone(r.Key)
-	if r.Key == nil {
-		r.Key = map[string]string{}
-	}
+	id, _ := canonicalID(r.ID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if other, ok := s.byID[r.ID]; ok && other != r.Address {
-		return fmt.Errorf("bind %s to %s: that Id is already bound to %s", r.Address, r.ID, other)
+	if p := s.recs.findID(&id); p >= 0 && s.recs.rs[p].addr() != r.Address {
+		return fmt.Errorf("bind %s to %s: that Id is already bound to %s", r.Address, string(id[:]), s.recs.rs[p].addr())
 	}
-	s.removeLocked(r.Address)
-	s.insertLocked(&r)
+	s.storeLocked(s.bind.fromRecord(r, id))
 	return nil
+}
+
+// storeLocked binds n.addr, in place when the address is bound to a
+// record of the same object (which keeps the order).
+func (s *State) storeLocked(n *newRec) {
+	if p := s.recs.findAddrBytes(n.addr); p >= 0 {
+		if s.recs.objects[s.recs.rs[p].obj] == string(n.object) {
+			s.recs.replace(p, n)
+			return
+		}
+		s.recs.remove(p)
+	}
+	s.recs.insert(n)
 }
 
 func checkRecord(r Record) error {
@@ -318,31 +394,39 @@ func checkRecord(r Record) error {
 	return nil
 }
 
-func (s *State) insertLocked(r *Record) {
-	s.byAddr[r.Address] = r
-	s.byID[r.ID] = r.Address
-	set := s.byObject[r.Object]
-	if set == nil {
-		set = map[string]struct{}{}
-		s.byObject[r.Object] = set
-	}
-	set[r.Address] = struct{}{}
+// newRecBuf turns Records into newRecs, reusing its memory.
+type newRecBuf struct {
+	buf  []byte
+	keys []keyField
+	n    newRec
 }
 
-func (s *State) removeLocked(address string) (Record, bool) {
-	r, ok := s.byAddr[address]
-	if !ok {
-		return Record{}, false
+// fromRecord returns r as a newRec with Id id; r must be valid. The
+// newRec is good until the next call.
+func (b *newRecBuf) fromRecord(r Record, id [idLen]byte) *newRec {
+	size := len(r.Address) + len(r.Object) + hashLen
+	for k, v := range r.Key {
+		size += len(k) + len(v)
 	}
-	delete(s.byAddr, address)
-	delete(s.byID, r.ID)
-	if set := s.byObject[r.Object]; set != nil {
-		delete(set, address)
-		if len(set) == 0 {
-			delete(s.byObject, r.Object)
-		}
+	b.buf = slices.Grow(b.buf[:0], size) // the slices below must not move
+	b.keys = b.keys[:0]
+	part := func(s string) []byte {
+		start := len(b.buf)
+		b.buf = append(b.buf, s...)
+		return b.buf[start:len(b.buf):len(b.buf)]
 	}
-	return *r, true
+	b.n = newRec{addr: part(r.Address), object: part(r.Object), id: id}
+	if r.Hash != "" {
+		sum, _ := parseHash(r.Hash)
+		start := len(b.buf)
+		b.buf = append(b.buf, sum[:]...)
+		b.n.hash = b.buf[start:len(b.buf):len(b.buf)]
+	}
+	for k, v := range r.Key {
+		b.keys = append(b.keys, keyField{name: part(k), value: part(v)})
+	}
+	b.n.keys = sortKeys(b.keys)
+	return &b.n
 }
 
 // Rebind moves the record bound to from to the address to: a record whose
@@ -353,15 +437,18 @@ func (s *State) Rebind(from, to string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.byAddr[to]; ok && to != from {
+	if s.recs.findAddr(to) >= 0 && to != from {
 		return fmt.Errorf("rebind %s to %s: %s is already bound", from, to, to)
 	}
-	r, ok := s.removeLocked(from)
-	if !ok {
+	p := s.recs.findAddr(from)
+	if p < 0 {
 		return fmt.Errorf("rebind %s to %s: %s is not in state", from, to, from)
 	}
+	r := s.recs.record(p)
 	r.Address = to
-	s.insertLocked(&r)
+	id, _ := canonicalID(r.ID)
+	s.recs.remove(p)
+	s.recs.insert(s.bind.fromRecord(r, id))
 	return nil
 }
 
@@ -369,7 +456,13 @@ func (s *State) Rebind(from, to string) error {
 func (s *State) Remove(address string) (Record, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.removeLocked(address)
+	p := s.recs.findAddr(address)
+	if p < 0 {
+		return Record{}, false
+	}
+	r := s.recs.record(p)
+	s.recs.remove(p)
+	return r, true
 }
 
 // AddJob journals a job. Apply calls it, and persists, before uploading the
