@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sfsync/sfsync/internal/sfid"
+	"github.com/sfsync/sfsync/internal/sfvalue"
 	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )
 
@@ -535,7 +536,7 @@ func (f *Field) FormatText(v any) string {
 	switch f.Type.Storage() {
 	case RealColumn:
 		if x, ok := asFloat(v); ok {
-			return jsonw.FormatDouble(x)
+			return sfvalue.FormatDouble(x)
 		}
 	case IntegerColumn:
 		if n, ok := asInt(v); ok {
@@ -570,7 +571,7 @@ func (f *Field) appendJSON(dst []byte, v any, bulk bool) []byte {
 	switch f.Type.Storage() {
 	case RealColumn:
 		if x, ok := asFloat(v); ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
-			return jsonw.AppendDouble(dst, x)
+			return sfvalue.AppendDouble(dst, x)
 		}
 	case IntegerColumn:
 		if n, ok := asInt(v); ok {

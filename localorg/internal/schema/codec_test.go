@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sfsync/sfsync/internal/conformance"
-	"github.com/sfsync/sfsync/localorg/internal/jsonw"
+	"github.com/sfsync/sfsync/internal/sfvalue"
 )
 
 // allTypes is an object with a field of every type the codec handles.
@@ -403,8 +403,8 @@ func FuzzParseFormat(f *testing.F) {
 			t.Fatalf("%s: %#v → invalid Bulk JSON %s", fld.Name, v, bj)
 		}
 		if x, ok := v.(float64); ok {
-			if back, err := strconv.ParseFloat(jsonw.FormatDouble(x), 64); err != nil || back != x {
-				t.Fatalf("jsonw.FormatDouble(%v) = %q does not read back", x, jsonw.FormatDouble(x))
+			if back, err := strconv.ParseFloat(sfvalue.FormatDouble(x), 64); err != nil || back != x {
+				t.Fatalf("sfvalue.FormatDouble(%v) = %q does not read back", x, sfvalue.FormatDouble(x))
 			}
 		}
 	})
