@@ -1,7 +1,7 @@
 // Package sfvalue is the one place that knows how Salesforce writes and
 // reads field values on the wire: numbers (Java's Double.toString in query
 // results and result echoes, plain decimals on upload), booleans, dates,
-// datetimes and times of day.
+// datetimes, times of day and multi-select picklists.
 //
 // Every side of sfsync meets these renderings: the bulk client correlates
 // Bulk API 2.0 result echoes with what it sent, the planner reads the org's
@@ -29,6 +29,7 @@
 //     millisecond precision, written yyyy-MM-ddTHH:mm:ss.SSSZ.
 //   - times of day: HH:mm:ss, an optional fraction and an optional Z,
 //     written HH:mm:ss.SSSZ.
+//   - multi-select picklists: values joined by ";", a set (MultiPicklist).
 //
 // The package imports only the standard library, so that bulk, planner and
 // localorg's internal packages can all use it without depending on each

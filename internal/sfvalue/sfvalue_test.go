@@ -383,3 +383,18 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+func TestMultiPicklist(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"B;A", "A;B"},
+		{"A;B;A", "A;B"},
+		{";A;;", "A"},
+		{";", ""},
+		{"", ""},
+		{"red;Red", "Red;red"},
+	} {
+		if got := MultiPicklist(strings.Split(tc.in, ";")); got != tc.want {
+			t.Errorf("MultiPicklist(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
