@@ -101,7 +101,7 @@ func Text(s string) Value {
 // "9.12260031E8") for a double, currency or percent field; it is written as
 // a plain decimal.
 func Number(s string) (Value, error) {
-	d, err := parseDecimal(s)
+	d, err := sfvalue.ParseNumber(s)
 	if err != nil {
 		return Value{}, err
 	}
@@ -111,7 +111,7 @@ func Number(s string) (Value, error) {
 // Integer is a whole number given as text ("2676", "2.676E3") for an int or
 // long field; it is written in plain digits.
 func Integer(s string) (Value, error) {
-	d, err := parseDecimal(s)
+	d, err := sfvalue.ParseNumber(s)
 	if err != nil {
 		return Value{}, err
 	}
@@ -119,19 +119,6 @@ func Integer(s string) (Value, error) {
 		return Value{}, fmt.Errorf("%q is not a whole number", s)
 	}
 	return Value{kind: KindInteger, text: d.String()}, nil
-}
-
-// parseDecimal reads a number by Salesforce's rules, refusing one whose
-// plain rendering would be absurdly long.
-func parseDecimal(s string) (sfvalue.Decimal, error) {
-	d, err := sfvalue.ParseDecimal(s)
-	if err != nil {
-		return d, err
-	}
-	if !d.InRange() {
-		return d, fmt.Errorf("%q is out of range", s)
-	}
-	return d, nil
 }
 
 // Int is an integer value.
@@ -239,7 +226,7 @@ func Canonical(kind Kind, s string) string {
 			return sfvalue.DoubleKey(d)
 		}
 	case KindInteger:
-		if d, err := parseDecimal(s); err == nil {
+		if d, err := sfvalue.ParseNumber(s); err == nil {
 			return d.String()
 		}
 	case KindBool:

@@ -304,7 +304,7 @@ func FromCty(spec FieldSpec, v cty.Value) (Value, error) {
 		text := bigFloatText(v.AsBigFloat())
 		if spec.Type == TypeText || spec.Type == TypePicklist || spec.Type == TypeMultiPicklist {
 			// As text, a number is written the way people write it.
-			d, err := parseNumber(text)
+			d, err := sfvalue.ParseNumber(text)
 			if err != nil {
 				return Value{}, err
 			}
@@ -374,7 +374,7 @@ func parseString(spec FieldSpec, s string) (Value, error) {
 		}
 		v.s = strconv.FormatBool(b)
 	case TypeInteger, TypeNumber:
-		d, err := parseNumber(s)
+		d, err := sfvalue.ParseNumber(s)
 		if err != nil {
 			return Value{}, err
 		}
@@ -412,21 +412,6 @@ func parseString(spec FieldSpec, s string) (Value, error) {
 		return Value{}, fmt.Errorf("invalid field type %d", int(spec.Type))
 	}
 	return v, nil
-}
-
-// parseNumber reads a number by Salesforce's rules (sfvalue.ParseDecimal),
-// refusing one with more than sfvalue.MaxDigits digits on either side of
-// the point: its canonical text would be absurdly long, and no field holds
-// it.
-func parseNumber(s string) (sfvalue.Decimal, error) {
-	d, err := sfvalue.ParseDecimal(s)
-	if err != nil {
-		return d, err
-	}
-	if !d.InRange() {
-		return d, fmt.Errorf("%q: number out of range", s)
-	}
-	return d, nil
 }
 
 func multiPicklist(items []string) Value {

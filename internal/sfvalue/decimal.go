@@ -110,6 +110,20 @@ func ParseDecimal(s string) (Decimal, error) {
 	return d, nil
 }
 
+// ParseNumber is ParseDecimal for a number that must have a plain
+// rendering: one with more than MaxDigits digits on either side of the
+// point (1e999999) is refused as out of range, as no field holds it.
+func ParseNumber(s string) (Decimal, error) {
+	d, err := ParseDecimal(s)
+	if err != nil {
+		return d, err
+	}
+	if !d.InRange() {
+		return Decimal{}, fmt.Errorf("%q: number out of range", s)
+	}
+	return d, nil
+}
+
 func errNotNumber(s string) error { return fmt.Errorf("%q is not a number", s) }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -398,3 +398,19 @@ func TestMultiPicklist(t *testing.T) {
 		}
 	}
 }
+
+func TestParseNumber(t *testing.T) {
+	for _, in := range []string{"1e400", "-1e999999999", "1e-401", "0.1e-400"} {
+		if d, err := ParseNumber(in); err == nil || !strings.Contains(err.Error(), "number out of range") {
+			t.Errorf("ParseNumber(%q) = %s, %v; want out of range", in, d, err)
+		}
+	}
+	for _, in := range []string{"1e399", "1e-400", "9.12260031E8", "0e999999"} {
+		if _, err := ParseNumber(in); err != nil {
+			t.Errorf("ParseNumber(%q): %v", in, err)
+		}
+	}
+	if _, err := ParseNumber("1,5"); err == nil || !strings.Contains(err.Error(), "is not a number") {
+		t.Errorf("ParseNumber(1,5): %v", err)
+	}
+}
