@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/internal/sfvalue"
 	"github.com/sfsync/sfsync/localorg/localorgtest"
 )
 
@@ -199,7 +200,7 @@ func (s *streamOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		bw := bufio.NewWriter(w)
 		bw.WriteString("\"Id\",\"Name\",\"AnnualRevenue\"\n")
 		for i := start; i < end; i++ {
-			fmt.Fprintf(bw, "\"001%015d\",\"Account %d\",\"%s\"\n", i, i, bulk.FormatDouble(float64(i)*1000))
+			fmt.Fprintf(bw, "\"001%015d\",\"Account %d\",\"%s\"\n", i, i, sfvalue.FormatDouble(float64(i)*1000))
 		}
 		bw.Flush()
 	case strings.HasSuffix(p, "/jobs/ingest/") && r.Method == http.MethodPost:
@@ -250,7 +251,7 @@ func (s *streamOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				for k, v := range row {
 					if head[k] == "External_Id__c" || head[k] == "AnnualRevenue" {
 						f, _ := strconv.ParseFloat(v, 64)
-						v = bulk.FormatDouble(f)
+						v = sfvalue.FormatDouble(f)
 					}
 					bw.WriteString(`,"` + v + `"`)
 				}

@@ -61,10 +61,12 @@
 //	for rows.Next() { name, _ := rows.Row().Get("Name") }
 //	err := rows.Err()
 //
-// Values are as Salesforce rendered them; ParseNumber ("9.12260031E8"),
-// ParseDate, ParseDateTime ("Z" and "+0000"), ParseBool, Canonical and
-// SameValue read and compare them as typed values; QuoteSOQL and SOQLLiteral
-// write values into queries. Describe (cached per
+// Values are as Salesforce rendered them; Canonical and SameValue compare
+// them as typed values and ParseValue reads them, by the rules of package
+// internal/sfvalue (which reads numbers such as "9.12260031E8", dates,
+// datetimes with "Z" or "+0000", booleans); ParseDateTime adds Bulk API
+// 1.0 JSON's epoch milliseconds; QuoteSOQL and SOQLLiteral write values
+// into queries. Describe (cached per
 // Client), DescribeGlobal, Limits and Versions serve the planner.
 //
 // # Writing

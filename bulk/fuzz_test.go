@@ -71,8 +71,11 @@ func FuzzCanonical(f *testing.F) {
 	f.Add(uint8(KindNumber), "9.12260031E8")
 	f.Add(uint8(KindDateTime), "2021-12-03T17:59:20.000+0000")
 	f.Add(uint8(KindText), "0014S000007Nxml")
+	f.Add(uint8(KindID), "0014S000007Nxml")
+	f.Add(uint8(KindInteger), "2.676E3")
+	f.Add(uint8(KindMultiPicklist), "B;A;;A")
 	f.Fuzz(func(t *testing.T, k uint8, s string) {
-		kind := Kind(k%7 + 1)
+		kind := Kind(k%uint8(kindEnd-1) + 1)
 		c := Canonical(kind, s)
 		if Canonical(kind, c) != c {
 			t.Fatalf("%v %q: %q then %q", kind, s, c, Canonical(kind, c))

@@ -267,7 +267,7 @@ func jsonValue(cl cell) any {
 	switch cl.kind {
 	case KindNull:
 		return nil
-	case KindNumber:
+	case KindNumber, KindInteger:
 		return json.Number(cl.text)
 	case KindBool:
 		return cl.text == "true"

@@ -41,7 +41,7 @@ func SOQLLiteral(v Value) string {
 	switch v.kind {
 	case KindNull, kindInvalid:
 		return "null"
-	case KindNumber, KindBool, KindDate, KindDateTime:
+	case KindNumber, KindInteger, KindBool, KindDate, KindDateTime:
 		return v.text
 	}
 	return QuoteSOQL(v.text)

@@ -2,28 +2,31 @@ package bulk
 
 import (
 	"fmt"
-	"math"
-	"math/big"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sfsync/sfsync/internal/sfid"
+	"github.com/sfsync/sfsync/internal/sfvalue"
 )
 
 // Kind says how a value is written to Salesforce and how Salesforce's
-// renderings of it are compared. The zero Kind is invalid.
+// renderings of it are compared (Canonical). The zero Kind is invalid.
 type Kind uint8
 
 const (
-	kindInvalid  Kind = iota
-	KindNull          // set the field to null (#N/A in CSV)
-	KindText          // strings, picklists, Ids, references, emails, …
-	KindNumber        // int, long, double, currency, percent
-	KindBool          // boolean
-	KindDate          // date: yyyy-MM-dd
-	KindDateTime      // datetime: yyyy-MM-ddTHH:mm:ss.SSSZ (UTC)
-	KindTime          // time: HH:mm:ss.SSSZ
+	kindInvalid       Kind = iota
+	KindNull               // set the field to null (#N/A in CSV)
+	KindText               // strings, picklists, emails, …: compared exactly
+	KindNumber             // double, currency, percent: compared as doubles
+	KindBool               // boolean
+	KindDate               // date: yyyy-MM-dd
+	KindDateTime           // datetime: yyyy-MM-ddTHH:mm:ss.SSSZ (UTC)
+	KindTime               // time: HH:mm:ss.SSSZ
+	KindInteger            // int, long: whole numbers, compared exactly
+	KindID                 // id, reference: 15 and 18 characters alike
+	KindMultiPicklist      // multi-select picklist: a set of values joined by ";"
+	kindEnd
 )
 
 func (k Kind) String() string {
@@ -42,6 +45,12 @@ func (k Kind) String() string {
 		return "datetime"
 	case KindTime:
 		return "time"
+	case KindInteger:
+		return "integer"
+	case KindID:
+		return "id"
+	case KindMultiPicklist:
+		return "multipicklist"
 	}
 	return "invalid"
 }
@@ -50,8 +59,14 @@ func (k Kind) String() string {
 // the Kind its values have.
 func KindOf(fieldType string) Kind {
 	switch strings.ToLower(fieldType) {
-	case "int", "long", "double", "currency", "percent":
+	case "double", "currency", "percent":
 		return KindNumber
+	case "int", "long":
+		return KindInteger
+	case "id", "reference":
+		return KindID
+	case "multipicklist":
+		return KindMultiPicklist
 	case "boolean":
 		return KindBool
 	case "date":
@@ -83,17 +98,31 @@ func Text(s string) Value {
 }
 
 // Number is a decimal number given as text ("912260031", "-1500.50",
-// "9.12260031E8"); it is written as a plain decimal.
+// "9.12260031E8") for a double, currency or percent field; it is written as
+// a plain decimal.
 func Number(s string) (Value, error) {
-	r, err := ParseNumber(s)
+	d, err := sfvalue.ParseNumber(s)
 	if err != nil {
 		return Value{}, err
 	}
-	return Value{kind: KindNumber, text: plainDecimal(r)}, nil
+	return Value{kind: KindNumber, text: d.String()}, nil
+}
+
+// Integer is a whole number given as text ("2676", "2.676E3") for an int or
+// long field; it is written in plain digits.
+func Integer(s string) (Value, error) {
+	d, err := sfvalue.ParseNumber(s)
+	if err != nil {
+		return Value{}, err
+	}
+	if d.FracDigits() > 0 {
+		return Value{}, fmt.Errorf("%q is not a whole number", s)
+	}
+	return Value{kind: KindInteger, text: d.String()}, nil
 }
 
 // Int is an integer value.
-func Int(i int64) Value { return Value{kind: KindNumber, text: strconv.FormatInt(i, 10)} }
+func Int(i int64) Value { return Value{kind: KindInteger, text: strconv.FormatInt(i, 10)} }
 
 // Float is a floating-point value, written as a plain decimal with the
 // shortest digits that round-trip.
@@ -105,15 +134,33 @@ func Float(f float64) Value {
 func Bool(b bool) Value { return Value{kind: KindBool, text: strconv.FormatBool(b)} }
 
 // Date is a date value; only the year, month and day of t are used.
-func Date(t time.Time) Value { return Value{kind: KindDate, text: t.Format("2006-01-02")} }
+func Date(t time.Time) Value { return Value{kind: KindDate, text: sfvalue.FormatDate(t)} }
 
 // DateTime is a datetime value, written in UTC with milliseconds.
 func DateTime(t time.Time) Value {
-	return Value{kind: KindDateTime, text: t.UTC().Format("2006-01-02T15:04:05.000Z")}
+	return Value{kind: KindDateTime, text: sfvalue.FormatDateTime(t)}
 }
 
 // Time is a time-of-day value, written with milliseconds and Z.
-func Time(t time.Time) Value { return Value{kind: KindTime, text: t.Format("15:04:05.000") + "Z"} }
+func Time(t time.Time) Value { return Value{kind: KindTime, text: sfvalue.FormatTime(t)} }
+
+// ID is a record Id, 15 or 18 characters, written in its 18-character form.
+func ID(s string) (Value, error) {
+	if !sfid.Valid(s) {
+		return Value{}, fmt.Errorf("%q is not a Salesforce Id", s)
+	}
+	return Value{kind: KindID, text: sfid.To18(s)}, nil
+}
+
+// MultiPicklist is a multi-select picklist value: its distinct non-empty
+// values, sorted and joined by ";"; none is Null().
+func MultiPicklist(values ...string) Value {
+	s := sfvalue.MultiPicklist(values)
+	if s == "" {
+		return Null()
+	}
+	return Value{kind: KindMultiPicklist, text: s}
+}
 
 // Kind returns the value's kind.
 func (v Value) Kind() Kind { return v.kind }
@@ -133,172 +180,77 @@ func (v Value) String() string {
 // Text returns the wire text of a non-null value ("" for null).
 func (v Value) Text() string { return v.text }
 
-// ParseNumber parses a number as Salesforce renders it: plain decimals
-// ("1500.0", "-3") and Java Double.toString's scientific form ("9.12260031E8",
-// "1.0E-4"). The result is exact.
-func ParseNumber(s string) (*big.Rat, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return nil, fmt.Errorf("parse number %q: empty", s)
-	}
-	r, ok := new(big.Rat).SetString(t)
-	if !ok || strings.ContainsAny(t, "/xXpP_") {
-		return nil, fmt.Errorf("parse number %q: not a decimal number", s)
-	}
-	return r, nil
-}
-
-func plainDecimal(r *big.Rat) string {
-	if r.IsInt() {
-		return r.Num().String()
-	}
-	// Find the smallest number of decimals that represents r exactly (a
-	// finite decimal always does, since inputs are decimal text).
-	for prec := 1; prec <= 1000; prec++ {
-		s := r.FloatString(prec)
-		if back, ok := new(big.Rat).SetString(s); ok && back.Cmp(r) == 0 {
-			return s
-		}
-	}
-	return r.FloatString(30)
-}
-
-// ParseBool parses "true"/"false" in any case (and "1"/"0").
-func ParseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "1":
-		return true, nil
-	case "false", "0":
-		return false, nil
-	}
-	return false, fmt.Errorf("parse boolean %q: want true or false", s)
-}
-
-// ParseDate parses a date as Salesforce renders it ("2015-05-15", and the
-// "1940-06-07Z" form seen in Bulk 1.0 samples).
-func ParseDate(s string) (time.Time, error) {
-	t := strings.TrimSuffix(strings.TrimSpace(s), "Z")
-	d, err := time.Parse("2006-01-02", t)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("parse date %q: want yyyy-mm-dd", s)
-	}
-	return d, nil
-}
-
-var dateTimeLayouts = []string{
-	"2006-01-02T15:04:05.000Z0700", // 2021-12-03T17:59:20.000+0000 (REST, Bulk 1.0 JSON, Bulk 2.0 JSON)
-	"2006-01-02T15:04:05Z0700",
-	time.RFC3339Nano, // 2021-12-03T17:59:20.000Z, +00:00
-	"2006-01-02T15:04:05.999999999Z07:00",
-	"2006-01-02T15:04:05",
-	"2006-01-02T15:04:05.000",
-}
-
-// ParseDateTime parses a datetime as Salesforce renders it: with "Z", "+0000"
-// or "+00:00", with or without milliseconds; the result is in UTC.
+// ParseDateTime reads a datetime as Salesforce's APIs render it: the forms
+// of sfvalue.ParseDateTime (yyyy-MM-ddTHH:mm:ss.SSSZ in Bulk CSV,
+// …+0000 in REST and JSON), and the epoch milliseconds of Bulk API 1.0
+// JSON query results. The result is in UTC.
 func ParseDateTime(s string) (time.Time, error) {
-	t := strings.TrimSpace(s)
-	for _, layout := range dateTimeLayouts {
-		if d, err := time.Parse(layout, t); err == nil {
-			return d.UTC(), nil
+	if len(s) >= 10 && strings.Trim(s, "0123456789") == "" {
+		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.UnixMilli(ms).UTC(), nil
 		}
 	}
-	// Bulk 1.0 JSON query results render datetimes as epoch milliseconds.
-	if ms, err := strconv.ParseInt(t, 10, 64); err == nil && len(t) >= 10 {
-		return time.UnixMilli(ms).UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("parse datetime %q: want yyyy-mm-ddThh:mm:ss.sssZ", s)
-}
-
-// ParseTime parses a time of day ("17:59:20.000Z").
-func ParseTime(s string) (time.Time, error) {
-	t := strings.TrimSuffix(strings.TrimSpace(s), "Z")
-	for _, layout := range []string{"15:04:05.000", "15:04:05", "15:04"} {
-		if d, err := time.Parse(layout, t); err == nil {
-			return d, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("parse time %q: want hh:mm:ss.sssZ", s)
-}
-
-// FormatDouble renders f the way Salesforce does in query results and Bulk 2.0
-// result echoes (Java Double.toString): "1500.0", "0.001", "9.12260031E8",
-// "1.0E-4".
-func FormatDouble(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	if a := math.Abs(f); a >= 1e-3 && a < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'E', -1, 64) // 9.12260031E+08
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	neg := strings.HasPrefix(exp, "-")
-	exp = strings.TrimLeft(exp, "+-")
-	exp = strings.TrimLeft(exp, "0")
-	if exp == "" {
-		exp = "0"
-	}
-	if neg {
-		exp = "-" + exp
-	}
-	return mant + "E" + exp
+	return sfvalue.ParseDateTime(s)
 }
 
 // Canonical returns a form of a rendered value in which two renderings of the
-// same typed value are equal: numbers as exact plain decimals, booleans
-// lower-case, dates as yyyy-mm-dd, datetimes in UTC with milliseconds, Ids in
-// their 18-character form; "" and "#N/A" are both null (""). A value that does
-// not parse as kind is returned as given.
+// same typed value are equal, by Salesforce's value rules (package sfvalue):
+//
+//	number          the Java rendering of the nearest double (DoubleKey)
+//	integer         exact plain decimal
+//	bool            true or false
+//	date            yyyy-MM-dd
+//	datetime        yyyy-MM-ddTHH:mm:ss.SSSZ, in UTC
+//	time            HH:mm:ss.SSSZ
+//	id              the 18-character Id
+//	multipicklist   the distinct values sorted, joined by ";"
+//	text            as given
+//
+// "" and "#N/A" are both null (""). A value that does not read as kind is
+// returned as given.
+//
+// It compares what sfsync sent with what Salesforce echoes (Bulk API 2.0
+// results are correlated by it), and the echo renders double, currency and
+// percent values as Java doubles, which show at most 17 of the 18 digits
+// Salesforce stores: two numbers are the same when they are the same
+// double, as the planner's Value.Equal has it for a number read from the
+// org (sfvalue.SameDouble). The planner's other comparisons are these too,
+// by the same sfvalue functions.
 func Canonical(kind Kind, s string) string {
 	if s == "" || s == "#N/A" || kind == KindNull {
 		return ""
 	}
 	switch kind {
 	case KindNumber:
-		if r, err := ParseNumber(s); err == nil {
-			return plainDecimal(r)
+		if d, err := sfvalue.ParseDecimal(s); err == nil {
+			return sfvalue.DoubleKey(d)
+		}
+	case KindInteger:
+		if d, err := sfvalue.ParseNumber(s); err == nil {
+			return d.String()
 		}
 	case KindBool:
-		if b, err := ParseBool(s); err == nil {
+		if b, err := sfvalue.ParseBool(s); err == nil {
 			return strconv.FormatBool(b)
 		}
 	case KindDate:
-		if d, err := ParseDate(s); err == nil {
-			return d.Format("2006-01-02")
+		if d, err := sfvalue.ParseDate(s); err == nil {
+			return sfvalue.FormatDate(d)
 		}
 	case KindDateTime:
 		if d, err := ParseDateTime(s); err == nil {
-			return d.Format("2006-01-02T15:04:05.000Z")
+			return sfvalue.FormatDateTime(d)
 		}
 	case KindTime:
-		if d, err := ParseTime(s); err == nil {
-			return d.Format("15:04:05.000")
+		if d, err := sfvalue.ParseTime(s); err == nil {
+			return sfvalue.FormatTime(d)
 		}
-	default:
-		if len(s) == 15 && sfid.Valid(s) {
+	case KindID:
+		if sfid.Valid(s) {
 			return sfid.To18(s)
 		}
-		if len(s) == 18 && sfid.Valid(s) {
-			return sfid.To18(s) // normalise the checksum's case
-		}
+	case KindMultiPicklist:
+		return sfvalue.MultiPicklist(strings.Split(s, ";"))
 	}
 	return s
 }
@@ -307,10 +259,11 @@ func Canonical(kind Kind, s string) string {
 // (see Canonical).
 func SameValue(kind Kind, a, b string) bool { return Canonical(kind, a) == Canonical(kind, b) }
 
-// ParseValue reads s as a value of the given kind ("" is null): numbers in
-// any rendering Salesforce uses, booleans, dates, datetimes (normalised to
-// UTC) and times. It is how text from a configuration or a query becomes a
-// Value to write.
+// ParseValue reads s as a value of the given kind ("" and "#N/A" are null)
+// by Salesforce's value rules: numbers in any rendering Salesforce uses,
+// booleans, dates, datetimes (normalised to UTC), times, Ids and
+// multi-select picklists. It is how text from a configuration or a query
+// becomes a Value to write.
 func ParseValue(kind Kind, s string) (Value, error) {
 	if s == "" || s == "#N/A" || kind == KindNull {
 		return Null(), nil
@@ -318,18 +271,24 @@ func ParseValue(kind Kind, s string) (Value, error) {
 	switch kind {
 	case KindNumber:
 		return Number(s)
+	case KindInteger:
+		return Integer(s)
 	case KindBool:
-		b, err := ParseBool(s)
+		b, err := sfvalue.ParseBool(s)
 		return Bool(b), err
 	case KindDate:
-		d, err := ParseDate(s)
+		d, err := sfvalue.ParseDate(s)
 		return Date(d), err
 	case KindDateTime:
 		d, err := ParseDateTime(s)
 		return DateTime(d), err
 	case KindTime:
-		d, err := ParseTime(s)
+		d, err := sfvalue.ParseTime(s)
 		return Time(d), err
+	case KindID:
+		return ID(s)
+	case KindMultiPicklist:
+		return MultiPicklist(strings.Split(s, ";")...), nil
 	case KindText:
 		return Text(s), nil
 	}

@@ -2,29 +2,12 @@ package bulk
 
 import (
 	"bytes"
-	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
-
-func TestFormatDoubleLikeJava(t *testing.T) {
-	tests := map[float64]string{
-		912260031: "9.12260031E8", 896852810: "8.9685281E8", 71664061: "7.1664061E7", 9e7: "9.0E7",
-		1.6147805824397e13: "1.6147805824397E13", 1500: "1500.0", 0.5: "0.5", 0.001: "0.001", 1e-4: "1.0E-4",
-		1e7: "1.0E7", 9999999: "9999999.0", -3: "-3.0", 0: "0.0", -1.25e-5: "-1.25E-5",
-	}
-	for f, want := range tests {
-		if got := FormatDouble(f); got != want {
-			t.Errorf("FormatDouble(%v) = %q, want %q", f, got, want)
-		}
-	}
-	if FormatDouble(math.Inf(1)) != "Infinity" {
-		t.Error("infinity")
-	}
-}
 
 func TestCanonicalComparesTypedValues(t *testing.T) {
 	same := []struct {
@@ -34,11 +17,19 @@ func TestCanonicalComparesTypedValues(t *testing.T) {
 		{KindNumber, "912260031", "9.12260031E8"},
 		{KindNumber, "1500.50", "1500.5"},
 		{KindNumber, "-0.0001", "-1.0E-4"},
+		// The echo shows a double: 18 digits sent, 17 shown.
+		{KindNumber, "123456789012345678", "1.2345678901234568E17"},
+		{KindInteger, "2676", "2676"},
+		{KindInteger, "2676", "2.676E3"},
 		{KindBool, "TRUE", "true"},
+		{KindBool, "1", "true"},
 		{KindDate, "2015-05-15", "2015-05-15Z"},
 		{KindDateTime, "2021-12-03T17:59:20.000Z", "2021-12-03T17:59:20.000+0000"},
 		{KindDateTime, "2021-12-03T18:59:20+01:00", "2021-12-03T17:59:20Z"},
-		{KindText, "0014S000007NxmlQAC", "0014S000007Nxml"},
+		{KindDateTime, "2021-12-03T17:59:20.000Z", "1638554360000"}, // Bulk 1.0 JSON
+		{KindTime, "09:30:00", "09:30:00.000Z"},
+		{KindID, "0014S000007NxmlQAC", "0014S000007Nxml"},
+		{KindMultiPicklist, "B;A", "A;B;A"},
 		{KindText, "#N/A", ""},
 	}
 	for _, s := range same {
@@ -51,9 +42,17 @@ func TestCanonicalComparesTypedValues(t *testing.T) {
 		a, b string
 	}{
 		{KindNumber, "912260031", "912260032"},
+		{KindNumber, "123456789012345600", "1.2345678901234568E17"},
+		// int and long fields render exactly: no double in between.
+		{KindInteger, "123456789012345678", "123456789012345677"},
 		{KindText, "abc", "ABC"},
-		{KindText, "0014S000007Nxml", "0014s000007Nxml"},
+		{KindText, "0014S000007NxmlQAC", "0014S000007Nxml"}, // text is text
+		{KindID, "0014S000007Nxml", "0014s000007Nxml"},
 		{KindDate, "2015-05-15", "2015-05-16"},
+		// A datetime without a zone is no datetime (sfvalue), so it is
+		// compared as given.
+		{KindDateTime, "2021-12-03T17:59:20", "2021-12-03T17:59:20.000Z"},
+		{KindMultiPicklist, "A;B", "A"},
 	}
 	for _, s := range differ {
 		if SameValue(s.kind, s.a, s.b) {
@@ -62,27 +61,18 @@ func TestCanonicalComparesTypedValues(t *testing.T) {
 	}
 }
 
-func TestParseHelpers(t *testing.T) {
-	if r, err := ParseNumber("9.12260031E8"); err != nil || r.RatString() != "912260031" {
-		t.Errorf("ParseNumber: %v %v", r, err)
-	}
-	for _, bad := range []string{"", "1/2", "0x10", "abc", "1_000"} {
-		if _, err := ParseNumber(bad); err == nil {
-			t.Errorf("ParseNumber(%q) accepted", bad)
+func TestParseDateTime(t *testing.T) {
+	want := time.Date(2021, 12, 3, 17, 59, 20, 0, time.UTC)
+	for _, in := range []string{"2021-12-03T17:59:20.000Z", "2021-12-03T17:59:20.000+0000", "1638554360000"} {
+		d, err := ParseDateTime(in)
+		if err != nil || !d.Equal(want) || d.Location() != time.UTC {
+			t.Errorf("ParseDateTime(%q) = %v, %v", in, d, err)
 		}
 	}
-	d, err := ParseDateTime("2021-12-03T17:59:20.000+0000")
-	if err != nil || !d.Equal(time.Date(2021, 12, 3, 17, 59, 20, 0, time.UTC)) {
-		t.Errorf("ParseDateTime: %v %v", d, err)
-	}
-	if d, err := ParseDateTime("1638554360000"); err != nil || d.Year() != 2021 {
-		t.Errorf("epoch millis: %v %v", d, err)
-	}
-	if _, err := ParseBool("yes"); err == nil {
-		t.Error("ParseBool(yes)")
-	}
-	if _, err := ParseDate("12/03/2021"); err == nil {
-		t.Error("ParseDate(12/03/2021)")
+	for _, bad := range []string{"", "2021-12-03T17:59:20", "12/03/2021", "163855436", "-1638554360000"} {
+		if d, err := ParseDateTime(bad); err == nil {
+			t.Errorf("ParseDateTime(%q) = %v, want an error", bad, d)
+		}
 	}
 }
 
@@ -174,6 +164,15 @@ func TestParseValue(t *testing.T) {
 	}{
 		{KindNumber, "9.12260031E8", "912260031", false},
 		{KindNumber, "12,5", "", true},
+		{KindNumber, " 12", "", true},
+		{KindNumber, "1e999999", "", true},
+		{KindInteger, "2.676E3", "2676", false},
+		{KindInteger, "2676.5", "", true},
+		{KindID, "0014S000007Nxml", "0014S000007NxmlQAC", false},
+		{KindID, "0014S000007Nxm", "", true},
+		{KindMultiPicklist, "B;A;", "A;B", false},
+		{KindMultiPicklist, ";", "#N/A", false},
+		{KindDateTime, "2021-12-03T17:59:20", "", true},
 		{KindBool, "TRUE", "true", false},
 		{KindDate, "2015-05-15", "2015-05-15", false},
 		{KindDateTime, "2021-12-03T18:59:20.5+01:00", "2021-12-03T17:59:20.500Z", false},

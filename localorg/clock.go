@@ -1,14 +1,18 @@
 package localorg
 
-import "time"
+import (
+	"time"
+
+	"github.com/sfsync/sfsync/internal/sfvalue"
+)
 
 // Timestamps the org stores and prints. Salesforce keeps milliseconds.
 const (
 	// stampLayout is the storage form of datetimes (BRIEF encoding): UTC,
 	// fixed width, so text order is time order.
-	stampLayout = "2006-01-02T15:04:05.000Z"
+	stampLayout = sfvalue.DateTimeLayout
 	// jsonLayout is the REST and Bulk 2.0 JSON form.
-	jsonLayout = "2006-01-02T15:04:05.000-0700"
+	jsonLayout = sfvalue.RESTDateTimeLayout
 )
 
 // stamp returns the time of a change: now at millisecond precision, but

@@ -496,20 +496,34 @@ func isJoined(err error) bool {
 
 // bulkValue is v as the bulk package writes it.
 func bulkValue(v Value) (bulk.Value, error) {
-	if v.IsNull() {
-		return bulk.Null(), nil
+	kind := bulkKind(v.typ)
+	if kind == bulk.KindText {
+		return bulk.Text(v.s), nil // "" is null; any other text is sent as it is
 	}
-	switch v.typ {
+	return bulk.ParseValue(kind, v.s)
+}
+
+// bulkKind is the bulk package's kind for a field type: the one whose
+// comparison (bulk.Canonical, which correlates Bulk API 2.0 results) is
+// Value.Equal's for a value read from the org.
+func bulkKind(t FieldType) bulk.Kind {
+	switch t {
 	case TypeBoolean:
-		return bulk.ParseValue(bulk.KindBool, v.s)
-	case TypeInteger, TypeNumber:
-		return bulk.Number(v.s)
+		return bulk.KindBool
+	case TypeInteger:
+		return bulk.KindInteger
+	case TypeNumber:
+		return bulk.KindNumber
 	case TypeDate:
-		return bulk.ParseValue(bulk.KindDate, v.s)
+		return bulk.KindDate
 	case TypeDateTime:
-		return bulk.ParseValue(bulk.KindDateTime, v.s)
+		return bulk.KindDateTime
 	case TypeTime:
-		return bulk.ParseValue(bulk.KindTime, v.s)
+		return bulk.KindTime
+	case TypeID:
+		return bulk.KindID
+	case TypeMultiPicklist:
+		return bulk.KindMultiPicklist
 	}
-	return bulk.Text(v.s), nil
+	return bulk.KindText
 }

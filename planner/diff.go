@@ -208,7 +208,41 @@ func (b *builder) diffRecord(op *objPlan, d *desiredRec, reqReported map[*csvPla
 	if id.flags&flagDeletedOutside != 0 {
 		ch.Reasons = append(ch.Reasons, DeletedOutside)
 	}
+	if ch.Action != Replace {
+		ch.UnchangedValues = b.unchangedValues(op, d, x)
+	}
 	op.changes = append(op.changes, ch)
+}
+
+// unchangedValues are the desired values of the managed fields of d that
+// its org record x already has (Change.UnchangedValues): those diffRecord
+// found equal, and the CSV cells eachDesired did not parse because their
+// text is the org's. It is called only for a record that gets a change, so
+// that a plan of records that are all up to date parses nothing more. Nil
+// (the hash unknown) if a skipped cell does not read as a value after all.
+func (b *builder) unchangedValues(op *objPlan, d *desiredRec, x int32) []KeyValue {
+	if len(d.vals)+len(d.skipped) == 0 {
+		return nil
+	}
+	out := make([]KeyValue, 0, len(d.vals)+len(d.skipped))
+	for _, dv := range d.vals {
+		if col := op.ix.col(dv.field); col >= 0 && dv.ref == "" && op.ix.Value(x, col).Equal(dv.v) {
+			out = append(out, KeyValue{Field: dv.field, Value: dv.v})
+		}
+	}
+	// The org holds these very texts, so they fit their fields: whatever
+	// a check would say of them was not said while planning, and is not
+	// now.
+	b.muted++
+	defer func() { b.muted-- }()
+	for _, i := range d.skipped {
+		dv, ok := b.cellValue(op, d.csv, d.row, i)
+		if !ok {
+			return nil
+		}
+		out = append(out, KeyValue{Field: dv.field, Value: dv.v})
+	}
+	return out
 }
 
 // checkRequired reports required fields that a record to be created does

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/internal/postable"
+	"github.com/sfsync/sfsync/internal/sfvalue"
 )
 
 // orgIndex holds the org records of one object that a plan read: the rows of
@@ -164,10 +165,10 @@ func (ix *orgIndex) add(r *colReader, row bulk.Row, flags uint8) (int32, error) 
 	var stamp int64
 	if r.modstamp >= 0 {
 		if s := row.Values[r.modstamp]; s != "" {
-			t, err := parseStamp(s)
+			t, err := sfvalue.ParseDateTime(s)
 			if err != nil {
-				// Bulk 1.0 JSON and REST render +0000 offsets, which
-				// parseDateTime reads; anything else is a bug to report.
+				// Bulk CSV renders …000Z, REST …000+0000, both of which
+				// sfvalue reads; anything else is a bug to report.
 				return -1, fmt.Errorf("query %s: SystemModstamp %q: %w", ix.object, s, err)
 			}
 			stamp = t.UnixMilli()
@@ -427,36 +428,6 @@ func (ix *orgIndex) lookupKey(key string) []int32 {
 
 // keyIs reports whether record i's normalized key is key.
 func (ix *orgIndex) keyIs(i int32, key string) bool { return ix.field(i, 0) == key }
-
-// parseStamp reads a SystemModstamp: quickly in the form Bulk query results
-// render datetimes (2024-01-15T10:00:00.000Z), which is read for every
-// record, else as any datetime.
-func parseStamp(s string) (time.Time, error) {
-	if len(s) == 24 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == '.' && s[23] == 'Z' {
-		n := func(i, j int) (int, bool) {
-			v := 0
-			for k := i; k < j; k++ {
-				c := s[k]
-				if c < '0' || c > '9' {
-					return 0, false
-				}
-				v = v*10 + int(c-'0')
-			}
-			return v, true
-		}
-		y, ok1 := n(0, 4)
-		mo, ok2 := n(5, 7)
-		d, ok3 := n(8, 10)
-		h, ok4 := n(11, 13)
-		mi, ok5 := n(14, 16)
-		sec, ok6 := n(17, 19)
-		ms, ok7 := n(20, 23)
-		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && sec < 60 {
-			return time.Date(y, time.Month(mo), d, h, mi, sec, ms*int(time.Millisecond), time.UTC), nil
-		}
-	}
-	return parseDateTime(s)
-}
 
 // idKey is the 18-character form of a 15- or 18-character Id, as the index
 // keys records; ok is false for anything else. It is sfid.To18 and

@@ -84,11 +84,12 @@ type Change struct {
 	// Unchanged counts the managed fields that already have their desired
 	// value and are not in Fields.
 	Unchanged int
-	// UnchangedValues are, for an update (and an adopt, rebind or deferred
-	// update), those unchanged managed fields with their desired values,
-	// sorted by name: with Fields they are every value sfsync manages on the
-	// record, whose hash apply records in state (AppliedHash). Views do not
-	// show them.
+	// UnchangedValues are, for an update, adopt or rebind, those unchanged
+	// managed fields with their desired values, sorted by name: with Fields
+	// they are every value sfsync manages on the record, whose hash apply
+	// records in state (appliedHash). (An insert or replace lists every
+	// value in Fields, and a deferred update's record is hashed with its
+	// insert.) Views do not show them.
 	UnchangedValues []KeyValue
 	// SystemModstamp is the record's SystemModstamp as read for the plan:
 	// apply refuses a saved plan whose updated or deleted record moved

@@ -139,18 +139,7 @@ func orChunks(conds []string) []string {
 // does: text, picklist, Id and time values quoted; numbers, booleans, dates
 // and datetimes bare; null as null.
 func soqlLiteral(v Value) string {
-	kind := bulk.KindText
-	switch v.typ {
-	case TypeBoolean:
-		kind = bulk.KindBool
-	case TypeInteger, TypeNumber:
-		kind = bulk.KindNumber
-	case TypeDate:
-		kind = bulk.KindDate
-	case TypeDateTime:
-		kind = bulk.KindDateTime
-	}
-	bv, err := bulk.ParseValue(kind, v.s)
+	bv, err := bulk.ParseValue(bulkKind(v.typ), v.s)
 	if err != nil {
 		// Canonical texts always parse; quote anything else.
 		return bulk.QuoteSOQL(v.s)

@@ -27,7 +27,7 @@ func TestSOQLLiteral(t *testing.T) {
 		{mk(TypeBoolean, "TRUE"), `true`},
 		{mk(TypeDate, "2024-01-15"), `2024-01-15`},
 		{mk(TypeDateTime, "2024-01-15T12:00:00+02:00"), `2024-01-15T10:00:00.000Z`},
-		{mk(TypeTime, "08:30"), `'08:30:00.000Z'`},
+		{mk(TypeTime, "08:30:00"), `'08:30:00.000Z'`},
 		{Null(TypeText), `null`},
 	}
 	for _, tt := range tests {

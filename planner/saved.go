@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/sfsync/sfsync/internal/sfvalue"
 )
 
 // SavedFormatVersion is the version of the saved plan format this sfsync
@@ -188,7 +190,7 @@ func EncodeSaved(p *Plan) ([]byte, error) {
 				sc.UnchangedVals = append(sc.UnchangedVals, savedValue{Field: v.Field, Type: typeOf(v.Value), Value: textOf(v.Value)})
 			}
 			if !ch.SystemModstamp.IsZero() {
-				sc.SystemModstamp = ch.SystemModstamp.UTC().Format(dateTimeLayout)
+				sc.SystemModstamp = sfvalue.FormatDateTime(ch.SystemModstamp)
 			}
 			so.Changes = append(so.Changes, sc)
 		}
@@ -349,7 +351,7 @@ func decodeChange(object string, sc savedChange) (Change, error) {
 		})
 	}
 	if sc.SystemModstamp != "" {
-		t, err := time.Parse(dateTimeLayout, sc.SystemModstamp)
+		t, err := time.Parse(sfvalue.DateTimeLayout, sc.SystemModstamp)
 		if err != nil {
 			return Change{}, fmt.Errorf("system_modstamp %q is not a datetime", sc.SystemModstamp)
 		}

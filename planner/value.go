@@ -3,15 +3,13 @@ package planner
 import (
 	"fmt"
 	"math/big"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/sfsync/sfsync/internal/sfid"
+	"github.com/sfsync/sfsync/internal/sfvalue"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -166,9 +164,9 @@ func (v Value) Equal(w Value) bool {
 		return true
 	}
 	if (v.typ == TypeNumber || v.typ == TypeInteger) && (v.approx || w.approx) {
-		a, errA := parseDecimal(v.s)
-		b, errB := parseDecimal(w.s)
-		return errA == nil && errB == nil && a.float64() == b.float64()
+		a, errA := sfvalue.ParseDecimal(v.s)
+		b, errB := sfvalue.ParseDecimal(w.s)
+		return errA == nil && errB == nil && sfvalue.SameDouble(a, b)
 	}
 	return false
 }
@@ -268,10 +266,13 @@ func ParseOrg(spec FieldSpec, s string) (Value, error) {
 }
 
 // ParseCell reads a value written by a person, in a records_csv cell or as an
-// HCL string: "" is null; booleans may be true/false (any case) or 1/0;
-// numbers plain or scientific; datetimes need a zone (Z or an offset such as
-// +02:00); multi-select picklists are values separated by ";". It also reads
-// every Canonical text back to its value.
+// HCL string, in the forms Salesforce itself accepts (package sfvalue), so a
+// cell means what it would mean to Salesforce: "" is null; booleans may be
+// true/false (any case) or 1/0; numbers plain or scientific; datetimes
+// yyyy-MM-ddTHH:mm:ss with an optional fraction and a zone (Z or an offset
+// such as +02:00 or +0200); times HH:mm:ss with an optional fraction;
+// multi-select picklists are values separated by ";". It also reads every
+// Canonical text back to its value.
 func ParseCell(spec FieldSpec, s string) (Value, error) {
 	return parseString(spec, s)
 }
@@ -303,9 +304,9 @@ func FromCty(spec FieldSpec, v cty.Value) (Value, error) {
 		text := bigFloatText(v.AsBigFloat())
 		if spec.Type == TypeText || spec.Type == TypePicklist || spec.Type == TypeMultiPicklist {
 			// As text, a number is written the way people write it.
-			d, err := parseDecimal(text)
+			d, err := sfvalue.ParseNumber(text)
 			if err != nil {
-				return Value{}, fmt.Errorf("%s is %v", text, err)
+				return Value{}, err
 			}
 			text = d.String()
 		}
@@ -351,21 +352,10 @@ func elementDesc(e cty.Value) string {
 // "1.1" for a configuration's 1.1, which cty holds as a 512-bit float.
 func bigFloatText(f *big.Float) string {
 	if f.IsInf() {
-		return "Inf" // refused by parseDecimal
+		return "Inf" // refused by sfvalue.ParseDecimal
 	}
 	return f.Text('g', -1)
 }
-
-var (
-	dateRE     = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})Z?$`)
-	dateTimeRE = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)$`)
-	timeRE     = regexp.MustCompile(`^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?Z?$`)
-)
-
-const (
-	dateLayout     = "2006-01-02"
-	dateTimeLayout = "2006-01-02T15:04:05.000Z"
-)
 
 func parseString(spec FieldSpec, s string) (Value, error) {
 	if s == "" {
@@ -378,54 +368,41 @@ func parseString(spec FieldSpec, s string) (Value, error) {
 	case TypeMultiPicklist:
 		return multiPicklist(strings.Split(s, ";")), nil
 	case TypeBoolean:
-		switch {
-		case strings.EqualFold(s, "true") || s == "1":
-			v.s = "true"
-		case strings.EqualFold(s, "false") || s == "0":
-			v.s = "false"
-		default:
-			return Value{}, fmt.Errorf("%q is not a boolean (want true or false)", s)
-		}
-	case TypeInteger, TypeNumber:
-		d, err := parseDecimal(s)
-		if err != nil {
-			return Value{}, fmt.Errorf("%q is %v", s, err)
-		}
-		if spec.Type == TypeInteger && d.exp < 0 {
-			return Value{}, fmt.Errorf("%q is not a whole number", s)
-		}
-		if spec.Type == TypeNumber && spec.Precision > 0 {
-			d = d.round(spec.Scale)
-		}
-		v.s = d.String()
-	case TypeDate:
-		m := dateRE.FindStringSubmatch(s)
-		if m == nil {
-			return Value{}, fmt.Errorf("%q is not a date (want yyyy-MM-dd)", s)
-		}
-		t, err := time.Parse(dateLayout, m[1]+"-"+m[2]+"-"+m[3])
-		if err != nil {
-			return Value{}, fmt.Errorf("%q is not a valid date", s)
-		}
-		v.s = t.Format(dateLayout)
-	case TypeDateTime:
-		t, err := parseDateTime(s)
+		b, err := sfvalue.ParseBool(s)
 		if err != nil {
 			return Value{}, err
 		}
-		v.s = t.Format(dateTimeLayout)
+		v.s = strconv.FormatBool(b)
+	case TypeInteger, TypeNumber:
+		d, err := sfvalue.ParseNumber(s)
+		if err != nil {
+			return Value{}, err
+		}
+		if spec.Type == TypeInteger && d.FracDigits() > 0 {
+			return Value{}, fmt.Errorf("%q is not a whole number", s)
+		}
+		if spec.Type == TypeNumber && spec.Precision > 0 {
+			d = d.Round(spec.Scale)
+		}
+		v.s = d.String()
+	case TypeDate:
+		t, err := sfvalue.ParseDate(s)
+		if err != nil {
+			return Value{}, err
+		}
+		v.s = sfvalue.FormatDate(t)
+	case TypeDateTime:
+		t, err := sfvalue.ParseDateTime(s)
+		if err != nil {
+			return Value{}, err
+		}
+		v.s = sfvalue.FormatDateTime(t)
 	case TypeTime:
-		m := timeRE.FindStringSubmatch(s)
-		if m == nil {
-			return Value{}, fmt.Errorf("%q is not a time (want HH:mm:ss.SSS)", s)
+		t, err := sfvalue.ParseTime(s)
+		if err != nil {
+			return Value{}, err
 		}
-		h, _ := strconv.Atoi(m[1])
-		mi, _ := strconv.Atoi(m[2])
-		sec, _ := strconv.Atoi(m[3])
-		if h > 23 || mi > 59 || sec > 59 {
-			return Value{}, fmt.Errorf("%q is not a valid time", s)
-		}
-		v.s = fmt.Sprintf("%02d:%02d:%02d.%sZ", h, mi, sec, millis(m[4]))
+		v.s = sfvalue.FormatTime(t)
 	case TypeID:
 		if !sfid.Valid(s) {
 			return Value{}, fmt.Errorf("%q is not a Salesforce Id", s)
@@ -437,59 +414,8 @@ func parseString(spec FieldSpec, s string) (Value, error) {
 	return v, nil
 }
 
-// millis pads or truncates fractional seconds to milliseconds. UNCERTAIN:
-// Salesforce keeps milliseconds; whether it rounds or truncates finer digits
-// is not documented. Truncation is what Java's SimpleDateFormat-based parsing
-// of the first three digits amounts to.
-func millis(frac string) string {
-	return (frac + "000")[:3]
-}
-
-// parseDateTime reads an ISO 8601 datetime with a zone and returns it in UTC,
-// truncated to milliseconds. Seconds may be omitted. A datetime without a zone
-// is refused: Salesforce would read it in some user's time zone.
-func parseDateTime(s string) (time.Time, error) {
-	m := dateTimeRE.FindStringSubmatch(s)
-	if m == nil {
-		return time.Time{}, fmt.Errorf("%q is not a datetime (want yyyy-MM-ddTHH:mm:ss.SSSZ or an offset such as +02:00)", s)
-	}
-	zone := m[8]
-	if zone != "Z" {
-		zone = strings.ReplaceAll(zone, ":", "")
-		if len(zone) == 3 {
-			zone += "00"
-		}
-		zone = zone[:3] + ":" + zone[3:]
-	}
-	sec := m[6]
-	if sec == "" {
-		sec = "00"
-	}
-	norm := m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":" + sec + "." + millis(m[7]) + zone
-	t, err := time.Parse("2006-01-02T15:04:05.000Z07:00", norm)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a valid datetime", s)
-	}
-	if _, off := t.Zone(); off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
-		return time.Time{}, fmt.Errorf("%q has an invalid time zone offset", s)
-	}
-	t = t.UTC()
-	if y := t.Year(); y < 1 || y > 9999 {
-		return time.Time{}, fmt.Errorf("%q is out of range", s)
-	}
-	return t, nil
-}
-
 func multiPicklist(items []string) Value {
-	var set []string
-	for _, it := range items {
-		if it != "" {
-			set = append(set, it)
-		}
-	}
-	slices.Sort(set)
-	set = slices.Compact(set)
-	return Value{typ: TypeMultiPicklist, s: strings.Join(set, ";")}
+	return Value{typ: TypeMultiPicklist, s: sfvalue.MultiPicklist(items)}
 }
 
 // Check reports whether v fits the field and can be written: text no longer
@@ -513,7 +439,7 @@ func (spec FieldSpec) Check(v Value) error {
 		if spec.Precision == 0 {
 			return nil
 		}
-		d, err := parseDecimal(v.s)
+		d, err := sfvalue.ParseDecimal(v.s)
 		if err != nil {
 			return err
 		}
@@ -521,7 +447,7 @@ func (spec FieldSpec) Check(v Value) error {
 		if spec.Type == TypeNumber {
 			allowed -= spec.Scale
 		}
-		if n := d.intDigits(); n > allowed {
+		if n := d.IntDigits(); n > allowed {
 			return fmt.Errorf("%s has %d digits before the decimal point; the field allows %d", v.s, n, allowed)
 		}
 	case TypeDate, TypeDateTime:

@@ -33,8 +33,12 @@ type desiredRec struct {
 	rng  hclv2.Range // where the record is declared
 	csv  *csvPlan    // the CSV source of a row; nil for a record block
 	// same counts the values that are, as text, the org's: not parsed,
-	// not in vals, unchanged.
-	same int
+	// not in vals, unchanged. skipped are their columns in row, the CSV
+	// row being read, for a record that gets a change to parse
+	// (unchangedValues); both are valid only during the call of fn.
+	same    int
+	skipped []int
+	row     *hcl.Row
 
 	addr    string
 	hclAddr hcl.Address
@@ -87,6 +91,7 @@ func (b *builder) eachDesired(op *objPlan, res *hcl.Resolver, fast bool, fn func
 				continue // reported while matching
 			}
 			d.ord, d.addr, d.hclAddr, d.ok, d.vals, d.same = cp.base+uint32(row.Number), "", row.Addr, true, d.vals[:0], 0
+			d.row, d.skipped = row, d.skipped[:0]
 			d.rng = cp.src.Range
 			if len(row.Cells) > 0 {
 				d.rng = row.CellRange(0)
@@ -102,6 +107,7 @@ func (b *builder) eachDesired(op *objPlan, res *hcl.Resolver, fast bool, fn func
 				}
 				if org >= 0 && ixCol[i] >= 0 && row.Cells[i] != "" && row.Cells[i] == op.ix.Raw(org, ixCol[i]) {
 					d.same++
+					d.skipped = append(d.skipped, i)
 					continue
 				}
 				dv, good := b.cellValue(op, cp, row, i)

@@ -25,7 +25,9 @@ const DefaultPath = "sfsync.state.json"
 // previous version stays in PATH.backup (a hard link to the replaced file,
 // or a copy where links are not supported). So at every instant, even when
 // the process is killed, PATH holds a complete version. The lock is
-// PATH.lock.
+// PATH.lock. A directory in PATH that does not exist yet is created (mode
+// 0700) by the first lock or write, so that -state=states/sandbox.json
+// works from the first run.
 type LocalBackend struct {
 	path string
 	name string // how messages name the file
@@ -232,6 +234,9 @@ func (b *LocalBackend) Write(_ context.Context, s *State) error {
 		return err
 	}
 	b.removeLeftovers(p)
+	if err := makeDir(p); err != nil {
+		return fmt.Errorf("write %s: %w", b, err)
+	}
 	fi, err := writeAtomic(p, s.encodeTo, stored != nil)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", b, err)
@@ -370,6 +375,22 @@ func bytesContents(data []byte) fileWriter {
 
 // syncDir makes a rename in dir durable. Windows cannot open a directory
 // for syncing; NTFS journals renames itself.
+// makeDir creates the directory of the file p, and any missing parents,
+// with mode 0700 — it holds the state, its backup and its lock, which are
+// nobody else's to read — unless it exists. The parent of the directory it
+// creates is synced, so that the new directory outlives a crash as the
+// state file written into it does.
+func makeDir(p string) error {
+	dir := filepath.Dir(p)
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(dir))
+}
+
 func syncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil

@@ -30,6 +30,9 @@ func (b *LocalBackend) Lock(_ context.Context, info LockInfo) (Lease, error) {
 		return Lease{}, fmt.Errorf("lock %s: %w", b, err)
 	}
 	data = append(data, '\n')
+	if err := makeDir(lp); err != nil {
+		return Lease{}, fmt.Errorf("lock %s: %w", b, err)
+	}
 	var replaced *LockInfo
 	for range 3 {
 		err := createExclusive(lp, data)

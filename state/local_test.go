@@ -365,3 +365,45 @@ func TestBackupOverSameFileLeavesNoTemp(t *testing.T) {
 		t.Fatalf("directory holds %q, want only the state and its backup", names)
 	}
 }
+
+// TestStateDirectoryIsCreated checks that a state path in a directory that
+// does not exist yet (-state=states/sandbox.json) works: the lock and the
+// first write create it, readable by the owner only.
+func TestStateDirectoryIsCreated(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	path := filepath.Join(root, "states", "org", "sandbox.json")
+	b := NewLocalBackend(path)
+	if s, err := b.Read(ctx); err != nil || s != nil {
+		t.Fatalf("reading a state in a missing directory: %v, %v; want no state", s, err)
+	}
+	st, err := Open(ctx, b, Options{Operation: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, st.State().Bind(Record{Address: "Account.acme", Object: "Account", ID: acmeID}))
+	must(t, st.Persist(ctx))
+	must(t, st.Close(ctx))
+	if got := readSerial(t, path); got != 1 {
+		t.Errorf("serial %d, want 1", got)
+	}
+	if runtime.GOOS != "windows" {
+		for _, dir := range []string{filepath.Join(root, "states"), filepath.Dir(path)} {
+			if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+				t.Errorf("%s: mode %v, %v; want 0700", dir, fi.Mode().Perm(), err)
+			}
+		}
+	}
+	// A write without a lock creates the directory too.
+	other := NewLocalBackend(filepath.Join(root, "unlocked", DefaultPath))
+	st, err = Open(ctx, other, Options{Operation: "test", NoLock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, st.Persist(ctx))
+	must(t, st.Close(ctx))
+	if _, err := os.Stat(other.Path()); err != nil {
+		t.Errorf("unlocked write: %v", err)
+	}
+	assertNoLeftovers(t, filepath.Dir(path))
+}

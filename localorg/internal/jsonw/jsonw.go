@@ -20,6 +20,8 @@ import (
 	"sort"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/sfsync/sfsync/internal/sfvalue"
 )
 
 // Object is a JSON object whose keys are written in order.
@@ -107,7 +109,7 @@ func (w *writer) value(v any) {
 			// UNCERTAIN: what Salesforce writes; Java's "NaN" is no JSON.
 			w.buf = append(w.buf, "null"...)
 		} else {
-			w.buf = AppendDouble(w.buf, x)
+			w.buf = sfvalue.AppendDouble(w.buf, x)
 		}
 	case Number:
 		w.buf = append(w.buf, x...)

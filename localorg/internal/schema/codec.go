@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sfsync/sfsync/internal/sfid"
+	"github.com/sfsync/sfsync/internal/sfvalue"
 	"github.com/sfsync/sfsync/localorg/internal/jsonw"
 )
 
@@ -92,14 +93,15 @@ func (f *Field) refuse(code, format string, args ...any) *ValueError {
 // what an empty CSV cell or "#N/A" means is the caller's business. Errors
 // are *ValueError.
 //
-// Booleans are true/false in any case, or 1/0. Numbers are plain decimals
-// or scientific notation ("1.5E3"), rounded half up to the field's scale
-// and refused with NUMBER_OUTSIDE_VALID_RANGE when they then have more
-// digits than its precision allows. Dates are yyyy-MM-dd, also with the
-// "Z" of Bulk API 1.0's samples (1940-06-07Z); datetimes
-// yyyy-MM-ddTHH:mm:ss with optional fraction and a zone (Z, +01:00, +0100;
-// none means UTC); times HH:mm:ss with optional fraction and Z. Ids are 15
-// or 18 characters, stored as 18; whether an Id names a record of the
+// Booleans, numbers, dates, datetimes and times are read by Salesforce's
+// rules as package sfvalue has them: booleans true/false in any case, or
+// 1/0; numbers plain decimals or scientific notation ("1.5E3"), rounded
+// half up to the field's scale and refused with NUMBER_OUTSIDE_VALID_RANGE
+// when they then have more digits than its precision allows; dates
+// yyyy-MM-dd, also with the "Z" of Bulk API 1.0's samples (1940-06-07Z);
+// datetimes yyyy-MM-ddTHH:mm:ss with optional fraction and a required zone
+// (Z, +01:00, +0100); times HH:mm:ss with optional fraction and Z. Ids are
+// 15 or 18 characters, stored as 18; whether an Id names a record of the
 // object a reference points to (its key prefix) is the engine's to check.
 func (f *Field) ParseText(s string) (any, error) {
 	if s == "" {
@@ -125,13 +127,14 @@ func (f *Field) ParseText(s string) (any, error) {
 		}
 		return sfid.To18(s), nil
 	case TypeBoolean:
-		switch {
-		case strings.EqualFold(s, "true") || s == "1":
-			return int64(1), nil
-		case strings.EqualFold(s, "false") || s == "0":
-			return int64(0), nil
+		b, err := sfvalue.ParseBool(s)
+		if err != nil {
+			return nil, f.unreadable(s)
 		}
-		return nil, f.unreadable(s)
+		if b {
+			return int64(1), nil
+		}
+		return int64(0), nil
 	case TypeInt, TypeLong:
 		bits := 64
 		if f.Type == TypeInt {
@@ -242,71 +245,25 @@ func (f *Field) parseMultiPicklist(s string) (string, error) {
 }
 
 // parseNumber reads a double, currency or percent value, rounds it half up
-// to the field's scale (UNCERTAIN: Salesforce may round currency half
-// even) and checks it against the precision. The rounding works on the
-// decimal digits as written, so 123.455 rounds to 123.46 although the
-// nearest double is below it.
+// to the field's scale (sfvalue.Decimal.Round; UNCERTAIN: Salesforce may
+// round currency half even) and checks it against the precision. The
+// rounding works on the decimal digits as written, so 123.455 rounds to
+// 123.46 although the nearest double is below it.
 func (f *Field) parseNumber(s string) (any, error) {
-	neg, intPart, frac, expPart, ok := splitNumber(s)
-	if !ok {
+	d, err := sfvalue.ParseDecimal(s)
+	if err != nil {
 		return nil, f.unreadable(s)
 	}
+	d = d.Round(f.Scale)
 	limit := f.Precision - f.Scale
 	if f.Precision == 0 {
 		limit = 309 // beyond float64
 	}
-	if expPart == "" && len(frac) <= f.Scale && len(intPart)+len(frac) <= 15 {
-		// Exact already: no rounding, and few enough digits for
-		// ParseFloat to be exact about the range check.
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return nil, f.unreadable(s)
-		}
-		if len(strings.TrimLeft(intPart, "0")) > limit {
-			return nil, f.outOfRange(s)
-		}
-		return x + 0, nil // +0 turns -0 into 0
-	}
-	digits := strings.TrimLeft(intPart+frac, "0")
-	exp := -len(frac)
-	if expPart != "" {
-		e, err := strconv.Atoi(expPart)
-		if err != nil || e > 1000 || e < -1000 {
-			if strings.HasPrefix(expPart, "-") || digits == "" {
-				return float64(0), nil // far below the smallest value any scale keeps
-			}
-			return nil, f.outOfRange(s)
-		}
-		exp += e
-	}
-	// value = digits × 10^exp; keep digits × 10^(exp+scale) rounded to an
-	// integer, then put the point back.
-	if k := exp + f.Scale; digits != "" && k < 0 {
-		cut := len(digits) + k
-		if cut < 0 {
-			digits = ""
-		} else {
-			up := digits[cut] >= '5'
-			digits = digits[:cut]
-			if up {
-				digits = incrementDecimal(digits)
-			}
-		}
-		exp = -f.Scale
-		digits = strings.TrimLeft(digits, "0")
-	}
-	if digits == "" {
-		return float64(0), nil
-	}
-	if len(digits)+exp > limit { // digits before the point
+	if d.IntDigits() > limit {
 		return nil, f.outOfRange(s)
 	}
-	lit := digits + "e" + strconv.Itoa(exp)
-	if neg {
-		lit = "-" + lit
-	}
-	x, err := strconv.ParseFloat(lit, 64)
-	if err != nil || math.IsInf(x, 0) {
+	x := d.Float64()
+	if math.IsInf(x, 0) {
 		return nil, f.outOfRange(s)
 	}
 	return x, nil
@@ -316,145 +273,28 @@ func (f *Field) outOfRange(s string) *ValueError {
 	return f.refuse("NUMBER_OUTSIDE_VALID_RANGE", "value outside of valid range on numeric field: %s", s)
 }
 
-// splitNumber splits a decimal number, [+-]digits[.digits][(e|E)[+-]digits]
-// with digits on at least one side of the point, into its parts.
-func splitNumber(s string) (neg bool, intPart, frac, exp string, ok bool) {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	start := i
-	for i < len(s) && isDigit(s[i]) {
-		i++
-	}
-	intPart = s[start:i]
-	if i < len(s) && s[i] == '.' {
-		i++
-		start = i
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-		frac = s[start:i]
-	}
-	if intPart == "" && frac == "" {
-		return false, "", "", "", false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		start = i
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		digitsAt := i
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-		if i == digitsAt {
-			return false, "", "", "", false
-		}
-		exp = s[start:i]
-	}
-	return neg, intPart, frac, exp, i == len(s)
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// incrementDecimal adds one to a string of decimal digits.
-func incrementDecimal(d string) string {
-	b := []byte(d)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < '9' {
-			b[i]++
-			return string(b)
-		}
-		b[i] = '0'
-	}
-	return "1" + string(b)
-}
-
-var (
-	dateRE     = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})Z?$`)
-	dateTimeRE = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$`)
-	timeRE     = regexp.MustCompile(`^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?$`)
-)
-
 func (f *Field) parseDate(s string) (any, error) {
-	m := dateRE.FindStringSubmatch(s)
-	if m == nil {
+	d, err := sfvalue.ParseDate(s)
+	if err != nil {
 		return nil, f.unreadable(s)
 	}
-	y, mo, d := atoi(m[1]), atoi(m[2]), atoi(m[3])
-	if !validDate(y, mo, d) {
-		return nil, f.unreadable(s)
-	}
-	return fmt.Sprintf("%04d-%02d-%02d", y, mo, d), nil
+	return sfvalue.FormatDate(d), nil
 }
 
 func (f *Field) parseDateTime(s string) (any, error) {
-	m := dateTimeRE.FindStringSubmatch(s)
-	if m == nil {
+	t, err := sfvalue.ParseDateTime(s)
+	if err != nil {
 		return nil, f.unreadable(s)
 	}
-	y, mo, d := atoi(m[1]), atoi(m[2]), atoi(m[3])
-	h, mi, sec := atoi(m[4]), atoi(m[5]), atoi(m[6])
-	if !validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59 {
-		return nil, f.unreadable(s)
-	}
-	ms := millis(m[7])
-	t := time.Date(y, time.Month(mo), d, h, mi, sec, ms*int(time.Millisecond), time.UTC)
-	if zone := m[8]; zone != "" && zone != "Z" {
-		zone = strings.ReplaceAll(zone, ":", "")
-		zh, zm := atoi(zone[1:3]), atoi(zone[3:5])
-		if zh > 23 || zm > 59 {
-			return nil, f.unreadable(s)
-		}
-		off := time.Duration(zh)*time.Hour + time.Duration(zm)*time.Minute
-		if zone[0] == '+' {
-			off = -off
-		}
-		t = t.Add(off)
-	}
-	if t.Year() < 1 || t.Year() > 9999 {
-		return nil, f.unreadable(s)
-	}
-	return t.Format(storedDateTime), nil
+	return sfvalue.FormatDateTime(t), nil
 }
 
 func (f *Field) parseTime(s string) (any, error) {
-	m := timeRE.FindStringSubmatch(s)
-	if m == nil {
+	t, err := sfvalue.ParseTime(s)
+	if err != nil {
 		return nil, f.unreadable(s)
 	}
-	h, mi, sec := atoi(m[1]), atoi(m[2]), atoi(m[3])
-	if h > 23 || mi > 59 || sec > 59 {
-		return nil, f.unreadable(s)
-	}
-	return fmt.Sprintf("%02d:%02d:%02d.%03dZ", h, mi, sec, millis(m[4])), nil
-}
-
-// storedDateTime is the stored datetime layout: fixed width, so that text
-// order is time order.
-const storedDateTime = "2006-01-02T15:04:05.000Z"
-
-// millis reads a fraction of a second ("5", "123", "123456789") as whole
-// milliseconds, dropping the rest.
-func millis(frac string) int {
-	frac = (frac + "000")[:3]
-	return atoi(frac)
-}
-
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
-}
-
-func validDate(y, m, d int) bool {
-	if y < 1 || m < 1 || m > 12 || d < 1 {
-		return false
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	return t.Day() == d && int(t.Month()) == m
+	return sfvalue.FormatTime(t), nil
 }
 
 var emailRE = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
@@ -535,7 +375,7 @@ func (f *Field) FormatText(v any) string {
 	switch f.Type.Storage() {
 	case RealColumn:
 		if x, ok := asFloat(v); ok {
-			return jsonw.FormatDouble(x)
+			return sfvalue.FormatDouble(x)
 		}
 	case IntegerColumn:
 		if n, ok := asInt(v); ok {
@@ -570,7 +410,7 @@ func (f *Field) appendJSON(dst []byte, v any, bulk bool) []byte {
 	switch f.Type.Storage() {
 	case RealColumn:
 		if x, ok := asFloat(v); ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
-			return jsonw.AppendDouble(dst, x)
+			return sfvalue.AppendDouble(dst, x)
 		}
 	case IntegerColumn:
 		if n, ok := asInt(v); ok {
@@ -583,14 +423,14 @@ func (f *Field) appendJSON(dst []byte, v any, bulk bool) []byte {
 	s := f.FormatText(v)
 	switch f.Type {
 	case TypeDateTime:
-		if t, err := time.Parse(storedDateTime, s); err == nil {
+		if t, err := time.Parse(sfvalue.DateTimeLayout, s); err == nil {
 			if bulk {
 				return strconv.AppendInt(dst, t.UnixMilli(), 10)
 			}
-			return jsonw.AppendString(dst, t.Format("2006-01-02T15:04:05.000-0700"))
+			return jsonw.AppendString(dst, t.Format(sfvalue.RESTDateTimeLayout))
 		}
 	case TypeDate:
-		if t, err := time.Parse("2006-01-02", s); bulk && err == nil {
+		if t, err := time.Parse(sfvalue.DateLayout, s); bulk && err == nil {
 			return strconv.AppendInt(dst, t.UnixMilli(), 10)
 		}
 	}

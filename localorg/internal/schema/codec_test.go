@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sfsync/sfsync/internal/conformance"
-	"github.com/sfsync/sfsync/localorg/internal/jsonw"
+	"github.com/sfsync/sfsync/internal/sfvalue"
 )
 
 // allTypes is an object with a field of every type the codec handles.
@@ -129,7 +129,10 @@ func TestParseText(t *testing.T) {
 		{"When__c", "2021-12-03T18:59:20.5+01:00", "2021-12-03T17:59:20.500Z", ""},
 		{"When__c", "2021-12-03T12:59:20-0500", "2021-12-03T17:59:20.000Z", ""},
 		{"When__c", "2021-12-31T23:30:00-01:00", "2022-01-01T00:30:00.000Z", ""},
-		{"When__c", "2021-12-03T17:59:20", "2021-12-03T17:59:20.000Z", ""},
+		// A zone is required (sfvalue.ParseDateTime: §2.9 documents only
+		// zoned forms), and so are the seconds.
+		{"When__c", "2021-12-03T17:59:20", nil, "INVALID_FIELD:'2021-12-03T17:59:20' is not a valid value for the type xsd:dateTime:When__c --"},
+		{"When__c", "2021-12-03T17:59Z", nil, "INVALID_FIELD:'2021-12-03T17:59Z' is not a valid value for the type xsd:dateTime:When__c --"},
 		{"When__c", "2021-12-03", nil, "INVALID_FIELD:'2021-12-03' is not a valid value for the type xsd:dateTime:When__c --"},
 		{"When__c", "2021-12-03T24:00:00Z", nil, "INVALID_FIELD:'2021-12-03T24:00:00Z' is not a valid value for the type xsd:dateTime:When__c --"},
 		{"When__c", "2021-12-03 17:59:20Z", nil, "INVALID_FIELD:'2021-12-03 17:59:20Z' is not a valid value for the type xsd:dateTime:When__c --"},
@@ -403,8 +406,8 @@ func FuzzParseFormat(f *testing.F) {
 			t.Fatalf("%s: %#v → invalid Bulk JSON %s", fld.Name, v, bj)
 		}
 		if x, ok := v.(float64); ok {
-			if back, err := strconv.ParseFloat(jsonw.FormatDouble(x), 64); err != nil || back != x {
-				t.Fatalf("jsonw.FormatDouble(%v) = %q does not read back", x, jsonw.FormatDouble(x))
+			if back, err := strconv.ParseFloat(sfvalue.FormatDouble(x), 64); err != nil || back != x {
+				t.Fatalf("sfvalue.FormatDouble(%v) = %q does not read back", x, sfvalue.FormatDouble(x))
 			}
 		}
 	})

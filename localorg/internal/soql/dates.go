@@ -1,11 +1,16 @@
 package soql
 
-import "time"
+import (
+	"time"
 
-// Storage layouts of the BRIEF's encoding.
+	"github.com/sfsync/sfsync/internal/sfvalue"
+)
+
+// Storage layouts of the BRIEF's encoding, which are Salesforce's own
+// renderings.
 const (
-	dateLayout     = "2006-01-02"
-	datetimeLayout = "2006-01-02T15:04:05.000Z"
+	dateLayout     = sfvalue.DateLayout
+	datetimeLayout = sfvalue.DateTimeLayout
 )
 
 // dayRange is a half-open range of days [lo, hi), each at midnight in the

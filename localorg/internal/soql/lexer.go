@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sfsync/sfsync/internal/sfvalue"
 )
 
 type tokenKind int
@@ -190,7 +192,8 @@ func lexDate(src string, start int) (token, int, *Error) {
 			return token{}, 0, errInvalidDateTime(src, start, wordEnd(src, start))
 		}
 		text := src[start:j]
-		t, err := parseDateTime(text)
+		// SOQL takes a lower-case z too; the value rules are Salesforce's.
+		t, err := sfvalue.ParseDateTime(strings.Replace(text, "z", "Z", 1))
 		if err != nil {
 			return token{}, 0, errInvalidDateTime(src, start, j)
 		}
@@ -200,20 +203,11 @@ func lexDate(src string, start int) (token, int, *Error) {
 		return token{}, 0, errInvalidDateTime(src, start, wordEnd(src, start))
 	}
 	text := src[start:i]
-	t, err := time.Parse("2006-01-02", text)
+	t, err := sfvalue.ParseDate(text)
 	if err != nil {
 		return token{}, 0, errInvalidDateTime(src, start, i)
 	}
 	return token{kind: tokDate, text: text, pos: Pos(start), time: t}, i, nil
-}
-
-func parseDateTime(text string) (time.Time, error) {
-	s := strings.Replace(text, "z", "Z", 1)
-	// ±HHMM → ±HH:MM
-	if n := len(s); n > 5 && (s[n-5] == '+' || s[n-5] == '-') && s[n-3] != ':' {
-		s = s[:n-2] + ":" + s[n-2:]
-	}
-	return time.Parse(time.RFC3339Nano, s)
 }
 
 func wordEnd(src string, i int) int {

@@ -1,4 +1,4 @@
-package jsonw
+package sfvalue
 
 import (
 	"math"
@@ -8,7 +8,8 @@ import (
 
 // AppendDouble appends x as Java's Double.toString writes it, which is how
 // Salesforce (Jackson, in JSON) renders double, currency and percent values
-// in Bulk CSV results and REST JSON (reference §6.4):
+// in Bulk CSV results, Bulk API 2.0 result echoes and REST JSON (reference
+// §6.4):
 //
 //   - 10⁻³ ≤ |x| < 10⁷: plain decimal with at least one digit after the
 //     point: 1500.0, 0.5, 1234567.5;
@@ -18,7 +19,8 @@ import (
 //
 // Java before JDK 19 sometimes printed a digit more than the shortest form;
 // we follow the JDK 19 specification (shortest, at least two digits), as
-// every recorded value does.
+// every recorded value does. ParseDecimal reads every rendering but NaN and
+// the infinities back.
 func AppendDouble(dst []byte, x float64) []byte {
 	switch {
 	case math.IsNaN(x):
@@ -63,7 +65,8 @@ func AppendDouble(dst []byte, x float64) []byte {
 }
 
 // FormatDouble returns x as Java's Double.toString writes it (9.12260031E8,
-// 1500.0), the rendering Salesforce gives double, currency and percent values.
+// 1500.0), the rendering Salesforce gives double, currency and percent
+// values.
 func FormatDouble(x float64) string {
 	return string(AppendDouble(nil, x))
 }
