@@ -16,6 +16,7 @@ import (
 //	uvarint(nfields) { uvarint(field) kind uvarint(len) text }*
 type spool struct {
 	f       *os.File
+	removed bool // the file was unlinked at creation (POSIX)
 	w       *bufio.Writer
 	off     int64
 	offsets []int64
@@ -35,13 +36,19 @@ func newSpool(dir string) (*spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	return &spool{f: f, w: bufio.NewWriterSize(f, 256<<10), index: map[string]int{}}, nil
+	// Unlink the file at once where the system allows removing an open file:
+	// the data stays readable through f, and a process killed mid-apply
+	// leaves nothing behind in the temporary directory. Elsewhere (Windows)
+	// close removes it.
+	removed := os.Remove(f.Name()) == nil
+	return &spool{f: f, removed: removed, w: bufio.NewWriterSize(f, 256<<10), index: map[string]int{}}, nil
 }
 
 func (s *spool) close() {
-	name := s.f.Name()
 	s.f.Close()
-	os.Remove(name)
+	if !s.removed {
+		os.Remove(s.f.Name())
+	}
 }
 
 func (s *spool) fieldIndex(name string) int {
