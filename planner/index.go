@@ -12,6 +12,7 @@ import (
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/internal/postable"
+	"github.com/sfsync/sfsync/internal/sfid"
 	"github.com/sfsync/sfsync/internal/sfvalue"
 )
 
@@ -151,7 +152,7 @@ func (ix *orgIndex) reader(h *bulk.Header) (*colReader, error) {
 // kept once. It returns the record's position.
 func (ix *orgIndex) add(r *colReader, row bulk.Row, flags uint8) (int32, error) {
 	idText := row.Values[r.id]
-	id, ok := idKey(idText)
+	id, ok := sfid.Canonical(idText)
 	if !ok {
 		return -1, fmt.Errorf("query %s: %q is not a record Id", ix.object, idText)
 	}
@@ -399,7 +400,7 @@ func (ix *orgIndex) col(field string) int {
 
 // byIDText finds a record by Id (15 or 18 characters).
 func (ix *orgIndex) byIDText(id string) (int32, bool) {
-	k, ok := idKey(id)
+	k, ok := sfid.Canonical(id)
 	if !ok {
 		return -1, false
 	}
@@ -428,33 +429,3 @@ func (ix *orgIndex) lookupKey(key string) []int32 {
 
 // keyIs reports whether record i's normalized key is key.
 func (ix *orgIndex) keyIs(i int32, key string) bool { return ix.field(i, 0) == key }
-
-// idKey is the 18-character form of a 15- or 18-character Id, as the index
-// keys records; ok is false for anything else. It is sfid.To18 and
-// sfid.Valid without allocating, since it runs for every record read.
-func idKey(id string) (k [18]byte, ok bool) {
-	if len(id) != 15 && len(id) != 18 {
-		return k, false
-	}
-	for i := 0; i < 15; i++ {
-		c := id[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return k, false
-		}
-		k[i] = c
-	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-	for chunk := 0; chunk < 3; chunk++ {
-		n := 0
-		for i := 0; i < 5; i++ {
-			if c := id[chunk*5+i]; 'A' <= c && c <= 'Z' {
-				n |= 1 << i
-			}
-		}
-		k[15+chunk] = alphabet[n]
-		if len(id) == 18 && !strings.EqualFold(id[15+chunk:16+chunk], alphabet[n:n+1]) {
-			return k, false
-		}
-	}
-	return k, true
-}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/sfsync/sfsync/bulk"
-	"github.com/sfsync/sfsync/internal/sfid"
 	"github.com/sfsync/sfsync/internal/sfvalue"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -541,18 +540,4 @@ func FuzzValueRoundTrip(f *testing.F) {
 			}
 		}
 	})
-}
-
-func TestIDKey(t *testing.T) {
-	for _, id := range []string{"001EM0000000001", "001EM0000000001YAA", "001EM0000000001yaa", "a0Bxx0000001AbC"} {
-		k, ok := idKey(id)
-		if !ok || string(k[:]) != sfid.To18(id) {
-			t.Errorf("idKey(%q) = %q, %v; want %q", id, k[:], ok, sfid.To18(id))
-		}
-	}
-	for _, id := range []string{"001EM0000000001YAB", "001EM000000000", "001EM0000000-01", ""} {
-		if _, ok := idKey(id); ok != sfid.Valid(id) || ok {
-			t.Errorf("idKey(%q) accepted it", id)
-		}
-	}
 }

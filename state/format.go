@@ -635,7 +635,7 @@ func (d *decoder) record(i int) error {
 	d.mark = d.pos
 	if c == '{' && d.direct() {
 		d.mark = -1
-		id, ok := canonicalID(d.id)
+		id, ok := sfid.Canonical(d.id)
 		switch {
 		case len(d.addr) == 0:
 			return fmt.Errorf("records[%d]: record of %s (Id %s) has no address", i, d.object, d.id)
@@ -770,7 +770,7 @@ func (d *decoder) addRecord(i int, r Record) error {
 	if err := checkRecord(r); err != nil {
 		return fmt.Errorf("records[%d]: %w", i, err)
 	}
-	id, _ := canonicalID(r.ID)
+	id, _ := sfid.Canonical(r.ID)
 	return d.add(i, d.s.bind.fromRecord(r, id))
 }
 

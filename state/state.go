@@ -224,7 +224,7 @@ func (s *State) Record(address string) (Record, bool) {
 // RecordByID returns the record bound to id, given in its 15- or
 // 18-character form.
 func (s *State) RecordByID(id string) (Record, bool) {
-	k, ok := canonicalID(id)
+	k, ok := sfid.Canonical(id)
 	if !ok {
 		return Record{}, false
 	}
@@ -260,7 +260,7 @@ func (s *State) Binding(address string) (Binding, bool) {
 // BindingByID returns the binding of id, given in its 15- or
 // 18-character form.
 func (s *State) BindingByID(id string) (Binding, bool) {
-	k, ok := canonicalID(id)
+	k, ok := sfid.Canonical(id)
 	if !ok {
 		return Binding{}, false
 	}
@@ -357,7 +357,7 @@ func (s *State) Bind(r Record) error {
 	if err := checkRecord(r); err != nil {
 		return err
 	}
-	id, _ := canonicalID(r.ID)
+	id, _ := sfid.Canonical(r.ID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if p := s.recs.findID(&id); p >= 0 && s.recs.rs[p].addr() != r.Address {
@@ -446,7 +446,7 @@ func (s *State) Rebind(from, to string) error {
 	}
 	r := s.recs.record(p)
 	r.Address = to
-	id, _ := canonicalID(r.ID)
+	id, _ := sfid.Canonical(r.ID)
 	s.recs.remove(p)
 	s.recs.insert(s.bind.fromRecord(r, id))
 	return nil

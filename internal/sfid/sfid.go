@@ -4,9 +4,37 @@
 // same rules, so they live here once.
 package sfid
 
-import "strings"
-
 const checksumAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+// Canonical is Valid and To18 in one pass and without allocating: the
+// 18-character form of a well-formed 15- or 18-character Id, with ok false
+// for anything else. The state and the planner run it for every record they
+// index, so it takes either a string or the bytes of one.
+func Canonical[T string | []byte](id T) (k [18]byte, ok bool) {
+	if len(id) != 15 && len(id) != 18 {
+		return k, false
+	}
+	for i := 0; i < 15; i++ {
+		if !isBase62(id[i]) {
+			return k, false
+		}
+		k[i] = id[i]
+	}
+	for chunk := 0; chunk < 3; chunk++ {
+		n := 0
+		for i := 0; i < 5; i++ {
+			if c := id[chunk*5+i]; c >= 'A' && c <= 'Z' {
+				n |= 1 << i
+			}
+		}
+		k[15+chunk] = checksumAlphabet[n]
+		// Salesforce accepts the suffix in any case.
+		if len(id) == 18 && upper(id[15+chunk]) != checksumAlphabet[n] {
+			return k, false
+		}
+	}
+	return k, true
+}
 
 // To18 returns the 18-character form of a 15- or 18-character Id. An
 // 18-character Id is returned with its checksum recomputed (Salesforce accepts
@@ -34,18 +62,8 @@ func To18(id string) string {
 // characters and, for 18 characters, a suffix that matches the checksum of the
 // first 15 (compared case-insensitively, as Salesforce does).
 func Valid(id string) bool {
-	if len(id) != 15 && len(id) != 18 {
-		return false
-	}
-	for i := 0; i < 15; i++ {
-		if !isBase62(id[i]) {
-			return false
-		}
-	}
-	if len(id) == 18 {
-		return strings.EqualFold(id[15:], To18(id[:15])[15:])
-	}
-	return true
+	_, ok := Canonical(id)
+	return ok
 }
 
 // Equal reports whether a and b name the same record: the 15-character
@@ -67,4 +85,11 @@ func Prefix(id string) string {
 
 func isBase62(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+}
+
+func upper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
 }

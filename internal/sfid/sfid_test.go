@@ -66,3 +66,23 @@ func TestEqualIsCaseSensitiveOn15(t *testing.T) {
 		t.Error("Prefix")
 	}
 }
+
+func TestCanonical(t *testing.T) {
+	for _, id := range []string{"001EM0000000001", "001EM0000000001YAA", "001EM0000000001yaa", "a0Bxx0000001AbC"} {
+		k, ok := Canonical(id)
+		if !ok || string(k[:]) != To18(id) {
+			t.Errorf("Canonical(%q) = %q, %v; want %q", id, k[:], ok, To18(id))
+		}
+		if kb, ok := Canonical([]byte(id)); !ok || kb != k {
+			t.Errorf("Canonical([]byte(%q)) = %q, %v; want %q", id, kb[:], ok, k[:])
+		}
+	}
+	for _, id := range []string{"001EM0000000001YAB", "001EM000000000", "001EM0000000-01", "001EM0000000001YA", ""} {
+		if _, ok := Canonical(id); ok {
+			t.Errorf("Canonical(%q) accepted it", id)
+		}
+		if Valid(id) {
+			t.Errorf("Valid(%q) accepted it", id)
+		}
+	}
+}
