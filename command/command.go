@@ -229,6 +229,13 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	return cmd.Run(ctx, env, rest)
 }
 
+// usageError prints an argument error the same way for every command, with
+// the way to its help, and returns the exit code.
+func usageError(env *Env, command string, err error) int {
+	env.Errorf("%v\n\nRun 'sfsync %s -help' for usage.", err, command)
+	return ExitError
+}
+
 // wantsHelp reports whether a command's arguments ask for its help, so
 // that every command answers -help the same way without declaring it.
 func wantsHelp(args []string) bool {

@@ -75,8 +75,7 @@ func parseFmt(args []string) (fmtOptions, error) {
 func runFmt(ctx context.Context, env *Env, args []string) int {
 	o, err := parseFmt(args)
 	if err != nil {
-		env.Errorf("fmt: %v\n\nRun 'sfsync fmt -help' for usage.", err)
-		return ExitError
+		return usageError(env, "fmt", err)
 	}
 	if len(o.paths) == 0 {
 		o.paths = []string{"."}

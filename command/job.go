@@ -72,8 +72,7 @@ func init() {
 			Run: func(ctx context.Context, env *Env, args []string) int {
 				opts, err := parseJobArgs(sub, args, env.Getenv)
 				if err != nil {
-					env.Errorf("job %s: %v", sub, err)
-					return ExitError
+					return usageError(env, "job "+sub, err)
 				}
 				return runJob(ctx, env, opts)
 			},

@@ -2,11 +2,9 @@ package command
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/sfsync/sfsync/localorg"
 )
@@ -50,16 +48,6 @@ func openLocalorg(ctx context.Context, env *Env, dir string) (*localorg.Instance
 // usagef makes an argument error; the command prints it with the way to
 // its help.
 func usagef(format string, args ...any) error { return fmt.Errorf(format, args...) }
-
-// reportArgs prints an argument error the same way for every localorg
-// command and returns the exit code.
-func reportArgs(env *Env, cmd string, err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitOK
-	}
-	env.Errorf("%v\n\nRun 'sfsync %s -help' for usage.", strings.TrimPrefix(err.Error(), "flag provided but not defined: "), cmd)
-	return ExitError
-}
 
 func init() {
 	register(&Command{

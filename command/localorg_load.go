@@ -72,7 +72,7 @@ Options:
 		Run: func(ctx context.Context, env *Env, args []string) int {
 			o, err := parseLoad(args)
 			if err != nil {
-				return reportArgs(env, "localorg load", err)
+				return usageError(env, "localorg load", err)
 			}
 			data, err := os.ReadFile(env.Path(o.file))
 			if err != nil {

@@ -45,7 +45,7 @@ Example:
 		Run: func(ctx context.Context, env *Env, args []string) int {
 			o, err := parseQuery(args)
 			if err != nil {
-				return reportArgs(env, "localorg query", err)
+				return usageError(env, "localorg query", err)
 			}
 			inst, err := openLocalorg(ctx, env, o.dir)
 			if err != nil {

@@ -41,7 +41,7 @@ and only the standard schema: it becomes a different org.`,
 		Run: func(ctx context.Context, env *Env, args []string) int {
 			o, err := parseReset(args)
 			if err != nil {
-				return reportArgs(env, "localorg reset", err)
+				return usageError(env, "localorg reset", err)
 			}
 			inst, err := openLocalorg(ctx, env, o.dir)
 			if err != nil {

@@ -45,7 +45,7 @@ be used as they are. Either everything in the file is added or nothing.`,
 		Run: func(ctx context.Context, env *Env, args []string) int {
 			o, err := parseSchemaAdd(args)
 			if err != nil {
-				return reportArgs(env, "localorg schema add", err)
+				return usageError(env, "localorg schema add", err)
 			}
 			data, err := os.ReadFile(env.Path(o.file))
 			if err != nil {

@@ -80,7 +80,7 @@ process holds is an error.`,
 func runServe(ctx context.Context, env *Env, args []string) int {
 	o, err := parseServe(args)
 	if err != nil {
-		return reportArgs(env, "localorg serve", err)
+		return usageError(env, "localorg serve", err)
 	}
 	dir := env.Path(o.dir)
 	inst, err := localorg.Start(ctx, dir, localorg.StartOptions{

@@ -124,12 +124,6 @@ func openState(ctx context.Context, env *Env, b state.Backend, f stateFlags, ope
 	return st, nil
 }
 
-// usageError prints a parse error with the way to the command's help.
-func usageError(env *Env, command string, err error) int {
-	env.Errorf("%v\n\nRun 'sfsync %s -help' for usage.", err, command)
-	return ExitError
-}
-
 // matchAddress reports whether address is prefix or lies under it: the
 // object "Account" covers "Account.acme", and "Account.country" covers
 // "Account.country[\"DE\"]", but "Account" does not cover
