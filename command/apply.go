@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/hcl"
@@ -162,26 +161,11 @@ func runApply(ctx context.Context, env *Env, args []string) int {
 			store.Close(context.WithoutCancel(ctx))
 		}
 	}()
-	// As plan does: the planner checks the CSV rows while it matches them.
-	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv, SkipCSVRows: true})
-	if diags.HasErrors() {
-		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
+	cfg, conn, prog, ok := loadAndConnect(ctx, env, o.vars, o.org)
+	if !ok {
 		return ExitError
 	}
-	writeWarnings(env, cfg, diags)
-	prog := newPlanProgress(env)
 	defer prog.finish()
-	prog.line("Connecting to the org")
-	conn, err := connectOrgWith(ctx, env, o.org, cfg.Dir, cfg.Org, func(c *bulk.Config) {
-		// Apply waits for query and ingest jobs: poll them often, so that
-		// it goes on soon after the org is done.
-		c.Poll = bulk.PollPolicy{Initial: 250 * time.Millisecond, Max: 2 * time.Second}
-	})
-	if err != nil {
-		prog.finish()
-		env.Errorf("%v", err)
-		return ExitError
-	}
 	defer conn.Close()
 	c := conn.Client
 	if err := waitState(); err != nil {

@@ -221,27 +221,11 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 		}
 	}()
 
-	// The planner reads every CSV row while matching, and checks the rows
-	// then: loading does not read them first.
-	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: o.vars, Getenv: env.Getenv, SkipCSVRows: true})
-	if diags.HasErrors() {
-		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
+	cfg, conn, prog, ok := loadAndConnect(ctx, env, o.vars, o.org)
+	if !ok {
 		return nil, ExitError
 	}
-	writeWarnings(env, cfg, diags)
-	prog := newPlanProgress(env)
 	defer prog.finish()
-	prog.line("Connecting to the org")
-	conn, err := connectOrgWith(ctx, env, o.org, cfg.Dir, cfg.Org, func(c *bulk.Config) {
-		// A plan waits for its query jobs: poll them often, so that it
-		// goes on soon after the org is done.
-		c.Poll = bulk.PollPolicy{Initial: 250 * time.Millisecond, Max: 2 * time.Second}
-	})
-	if err != nil {
-		prog.finish()
-		env.Errorf("%v", err)
-		return nil, ExitError
-	}
 	defer conn.Close()
 	stateOf := func() (*state.State, error) {
 		store, err := getStore()
@@ -300,6 +284,33 @@ type stateResult struct {
 }
 
 // writeWarnings prints warning diagnostics of the configuration.
+// loadAndConnect begins plan and apply alike: it loads the configuration
+// in env.Dir and connects to its org, showing progress. On failure it has
+// reported the error and ok is false.
+func loadAndConnect(ctx context.Context, env *Env, vars []hcl.VarInput, org orgOptions) (cfg *hcl.Config, conn *orgConn, prog *planProgress, ok bool) {
+	// The planner reads every CSV row while matching, and checks the rows
+	// then: loading does not read them first.
+	cfg, diags := hcl.Load(env.Dir, hcl.LoadOptions{Vars: vars, Getenv: env.Getenv, SkipCSVRows: true})
+	if diags.HasErrors() {
+		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
+		return nil, nil, nil, false
+	}
+	writeWarnings(env, cfg, diags)
+	prog = newPlanProgress(env)
+	prog.line("Connecting to the org")
+	conn, err := connectOrgWith(ctx, env, org, cfg.Dir, cfg.Org, func(c *bulk.Config) {
+		// Plan and apply wait for query and ingest jobs: poll them often,
+		// so that they go on soon after the org is done.
+		c.Poll = bulk.PollPolicy{Initial: 250 * time.Millisecond, Max: 2 * time.Second}
+	})
+	if err != nil {
+		prog.finish()
+		env.Errorf("%v", err)
+		return nil, nil, nil, false
+	}
+	return cfg, conn, prog, true
+}
+
 func writeWarnings(env *Env, cfg *hcl.Config, diags hclv2.Diagnostics) {
 	if len(diags) > 0 {
 		hcl.WriteDiagnostics(env.Stderr, cfg.Sources(diags), diags, 78, env.Color)
