@@ -42,7 +42,7 @@ func jobLabel(s planner.JobStatus) string {
 	case s.Replace:
 		what = "delete (replace)"
 	}
-	return fmt.Sprintf("%s %s (level %d, %s)", s.Object, what, s.Level, apiLabel(s.API))
+	return fmt.Sprintf("%s %s (level %d, %s)", s.Object, what, s.Level, s.API.Label())
 }
 
 // barLabel is the short label of a job's bar: "Account insert L0".
@@ -55,18 +55,6 @@ func barLabel(s planner.JobStatus) string {
 		what = "delete(replace)"
 	}
 	return fmt.Sprintf("%s %s L%d", s.Object, what, s.Level)
-}
-
-func apiLabel(a planner.JobAPI) string {
-	switch a {
-	case planner.APIBulk1:
-		return "Bulk API 1.0"
-	case planner.APIBulk2:
-		return "Bulk API 2.0"
-	case planner.APIREST:
-		return "sObject Collections"
-	}
-	return a.String()
 }
 
 // toSend is the number of the job's records that are sent.

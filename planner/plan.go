@@ -187,6 +187,19 @@ func (a JobAPI) String() string {
 	return jobAPINames[a]
 }
 
+// Label names the API for people: "Bulk API 2.0", "sObject Collections".
+func (a JobAPI) Label() string {
+	switch a {
+	case APIBulk1:
+		return "Bulk API 1.0"
+	case APIBulk2:
+		return "Bulk API 2.0"
+	case APIREST:
+		return "sObject Collections"
+	}
+	return a.String()
+}
+
 // MarshalText writes the API's name; an invalid API is an error.
 func (a JobAPI) MarshalText() ([]byte, error) {
 	if a <= 0 || a >= jobAPIEnd {

@@ -238,19 +238,6 @@ func objectTable(p *planner.Plan) table {
 	return t
 }
 
-// apiName names a job's API for people.
-func apiName(a planner.JobAPI) string {
-	switch a {
-	case planner.APIBulk1:
-		return "Bulk API 1.0"
-	case planner.APIBulk2:
-		return "Bulk API 2.0"
-	case planner.APIREST:
-		return "sObject Collections"
-	}
-	return a.String()
-}
-
 func jobOperation(j planner.Job) string {
 	op := j.Operation.String()
 	if j.Deferred {
@@ -274,7 +261,7 @@ func jobTable(jobs []planner.Job) table {
 	for _, j := range jobs {
 		t.rows = append(t.rows, []string{
 			clean(j.Object), jobOperation(j), fmt.Sprintf("level %d", j.Level),
-			plural(j.Records, "record", "records"), jobCost(j), apiName(j.API),
+			plural(j.Records, "record", "records"), jobCost(j), j.API.Label(),
 		})
 	}
 	return t

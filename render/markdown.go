@@ -78,7 +78,7 @@ func (m Markdown) Plan(w io.Writer, p *planner.Plan) error {
 		fmt.Fprintf(&tail, "<details><summary>%s</summary>\n\n", html.EscapeString(jobsSummary(p.Jobs)))
 		t := table{rows: [][]string{{"Object", "Operation", "Level", "Records", "Cost", "API"}}, right: []bool{false, false, true, true, true, false}}
 		for _, j := range p.Jobs {
-			t.rows = append(t.rows, []string{j.Object, jobOperation(j), fmt.Sprint(j.Level), group(int64(j.Records)), jobCost(j), apiName(j.API)})
+			t.rows = append(t.rows, []string{j.Object, jobOperation(j), fmt.Sprint(j.Level), group(int64(j.Records)), jobCost(j), j.API.Label()})
 		}
 		writeMDTable(&tail, t)
 		tail.WriteString("\n</details>\n\n")
