@@ -199,16 +199,22 @@ func runPlan(ctx context.Context, env *Env, args []string) int {
 
 // makePlan loads the configuration, connects to the org, reads the state
 // and builds the plan. The state is read while the configuration loads and
-// the org is queried: a large state takes seconds to read. On failure
-// makePlan reports and returns the exit code.
+// the org is queried (a large state takes seconds to read), but the org is
+// read only once the state's lock is held: a plan that waited for another
+// run's apply must see what that apply wrote. On failure makePlan reports
+// and returns the exit code.
 func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int) {
 	backend, err := stateBackend(env, o.state)
 	if err != nil {
 		return nil, reportError(env, err)
 	}
 	opened := make(chan stateResult, 1)
+	locked := make(chan struct{}) // closed once the lock is held or Open failed
 	go func() {
-		store, err := openState(ctx, env, backend, o.state, "plan")
+		var once sync.Once
+		signal := func() { once.Do(func() { close(locked) }) }
+		store, err := openStateThen(ctx, env, backend, o.state, "plan", signal)
+		signal()
 		opened <- stateResult{store, err}
 	}()
 	getStore := sync.OnceValues(func() (*state.Store, error) {
@@ -226,6 +232,7 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 		return nil, ExitError
 	}
 	defer prog.finish()
+	<-locked
 	defer conn.Close()
 	stateOf := func() (*state.State, error) {
 		store, err := getStore()

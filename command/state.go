@@ -107,7 +107,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // openState locks (unless -lock=false) and reads the state for operation,
 // telling the user when it waits for a lock or takes over a stale one.
 func openState(ctx context.Context, env *Env, b state.Backend, f stateFlags, operation string) (*state.Store, error) {
+	return openStateThen(ctx, env, b, f, operation, nil)
+}
+
+// openStateThen is openState calling onLocked once the lock is held, before
+// the state is read (see state.Options.OnLocked).
+func openStateThen(ctx context.Context, env *Env, b state.Backend, f stateFlags, operation string, onLocked func()) (*state.Store, error) {
 	st, err := state.Open(ctx, b, state.Options{
+		OnLocked:    onLocked,
 		Operation:   operation,
 		NoLock:      !f.lock,
 		LockTimeout: f.lockTimeout,

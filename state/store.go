@@ -23,6 +23,11 @@ type Options struct {
 	// OnWait, when set, is called once if the lock is held and Open starts
 	// waiting for it.
 	OnWait func(holder LockInfo)
+	// OnLocked, when set, is called once the lock is held (at once with
+	// NoLock), before the state is read: a run that reads the org while the
+	// state loads must not start before then, or it could read what another
+	// run was still writing.
+	OnLocked func()
 	// OrgID, when set, is checked by the org guard (State.BindOrg) right
 	// after reading.
 	OrgID, InstanceURL string
@@ -50,6 +55,9 @@ func Open(ctx context.Context, b Backend, opts Options) (*Store, error) {
 			return nil, err
 		}
 		st.lease = &lease
+	}
+	if opts.OnLocked != nil {
+		opts.OnLocked()
 	}
 	s, err := b.Read(ctx)
 	if err == nil && s == nil {
