@@ -36,9 +36,15 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // openLocalorg reaches the org in dir: in this process, or through the
-// live process that holds it.
+// live process that holds it. When this process holds it, closing waits
+// for the other sfsync processes that joined it, and says so.
 func openLocalorg(ctx context.Context, env *Env, dir string) (*localorg.Instance, error) {
-	inst, err := localorg.Start(ctx, env.Path(dir), localorg.StartOptions{Options: localorg.Options{Logger: env.Log}})
+	inst, err := localorg.Start(ctx, env.Path(dir), localorg.StartOptions{
+		Options: localorg.Options{Logger: env.Log},
+		OnLinger: func() {
+			fmt.Fprintf(env.Stderr, "Other sfsync processes are using the local org %s; serving it until they finish (Ctrl-C twice to stop now).\n", dir)
+		},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("local org %s: %w", dir, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -141,6 +142,7 @@ func TestStartJoinsLiveHolder(t *testing.T) {
 		t.Errorf("connection.json mode %v", fi.Mode().Perm())
 	}
 	// After Close the directory is free and the org keeps its Id.
+	inst.Close()
 	if err := org.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +157,97 @@ func TestStartJoinsLiveHolder(t *testing.T) {
 	old := *again
 	old.AccessToken = org.AccessToken
 	wantStatus(t, send(t, &old, "GET", "/services/data/v60.0/limits", nil), 200)
+}
+
+// A holder that is done keeps serving while a joined process still uses the
+// org, says so once, and closes when that process leaves; a process that
+// starts then takes the org over.
+func TestHolderServesJoinedUntilTheyLeave(t *testing.T) {
+	dir := t.TempDir()
+	var lingered atomic.Int32
+	holder, err := localorg.Start(t.Context(), dir, localorg.StartOptions{OnLinger: func() { lingered.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined, err := localorg.Start(t.Context(), dir, localorg.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !joined.Joined {
+		t.Fatal("second Start did not join the holder")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- holder.Close() }()
+	conn := joined.Connection()
+	org := &localorgtest.Org{URL: conn.InstanceURL, AccessToken: conn.AccessToken}
+	for range 3 {
+		time.Sleep(200 * time.Millisecond)
+		select {
+		case err := <-closed:
+			t.Fatalf("holder closed while a joined process used the org (err %v)", err)
+		default:
+		}
+		wantStatus(t, send(t, org, "GET", "/services/data/v60.0/limits", nil), 200)
+	}
+	if n := lingered.Load(); n != 1 {
+		t.Errorf("OnLinger called %d times, want 1", n)
+	}
+	joined.Close()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("holder still open 10s after the joined process left")
+	}
+	next, err := localorg.Start(t.Context(), dir, localorg.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	if next.Joined || next.Org == nil {
+		t.Fatal("Start after the holder left did not take the org over")
+	}
+}
+
+// A process that starts while the holder is closing waits for it to go and
+// takes the org over, instead of waiting for a connection.json that will
+// not come back.
+func TestStartTakesOverFromClosingHolder(t *testing.T) {
+	dir := t.TempDir()
+	holder, err := localorg.Start(t.Context(), dir, localorg.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined, err := localorg.Start(t.Context(), dir, localorg.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- holder.Close() }()
+	// The holder lingers for the joined process; a newcomer joins too.
+	late, err := localorg.Start(t.Context(), dir, localorg.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !late.Joined {
+		t.Fatal("a process starting while the holder lingers did not join it")
+	}
+	joined.Close()
+	late.Close()
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	next, err := localorg.Start(t.Context(), dir, localorg.StartOptions{JoinTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	if next.Joined {
+		t.Fatalf("joined a holder that is gone (after %v)", time.Since(start))
+	}
 }
 
 func TestStartRefusesRemoteAddr(t *testing.T) {

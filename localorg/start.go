@@ -53,6 +53,9 @@ type StartOptions struct {
 	// JoinTimeout bounds the wait for a live holder's connection.json
 	// (default 10s).
 	JoinTimeout time.Duration
+	// OnLinger, when set, is called once if Close has to wait for joined
+	// processes to finish (see Instance.Close).
+	OnLinger func()
 	// Wrap, when set, wraps the org's HTTP handler, for example to watch
 	// the requests a test's client sends (localorgtest does).
 	Wrap func(http.Handler) http.Handler
@@ -70,6 +73,13 @@ type Instance struct {
 	srv   *http.Server
 	done  chan error
 	close sync.Once
+
+	// linger is Start's context: Close waits for joined processes until it
+	// is done. onLinger is StartOptions.OnLinger.
+	linger   context.Context
+	onLinger func()
+	// leave releases a joined Instance's hold on the org's clients file.
+	leave func()
 }
 
 // Start opens the org in dir for a client. If another live process holds
@@ -83,22 +93,40 @@ func Start(ctx context.Context, dir string, opts StartOptions) (*Instance, error
 	if err := checkAddr(opts.Addr, opts.AllowRemote); err != nil {
 		return nil, err
 	}
-	org, err := Open(dir, opts.Options)
-	if errors.Is(err, ErrLocked) {
-		if opts.Exclusive {
+	timeout := opts.JoinTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		org, err := Open(dir, opts.Options)
+		if err == nil {
+			inst, err := serve(ctx, org, opts.Addr, opts.Wrap)
+			if err != nil {
+				org.Close()
+				return nil, err
+			}
+			inst.linger, inst.onLinger = ctx, opts.OnLinger
+			return inst, nil
+		}
+		if !errors.Is(err, ErrLocked) || opts.Exclusive {
 			return nil, err
 		}
-		return join(ctx, dir, opts.JoinTimeout)
+		// Another process holds the org: join it, or, if it is closing,
+		// take the org over once it is gone.
+		inst, err := join(ctx, dir)
+		if inst != nil || err != nil && ctx.Err() != nil {
+			return inst, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("org %s is held by process %d but cannot be reached: %w", dir, lockHolder(dir), err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	inst, err := serve(ctx, org, opts.Addr, opts.Wrap)
-	if err != nil {
-		org.Close()
-		return nil, err
-	}
-	return inst, nil
 }
 
 // checkAddr refuses a non-loopback listen address unless allowed.
@@ -222,32 +250,28 @@ func ReadConnection(dir string) (Connection, error) {
 }
 
 // join connects to the live process holding dir through its
-// connection.json, waiting for the file while that process starts up.
-func join(ctx context.Context, dir string, timeout time.Duration) (*Instance, error) {
-	if timeout <= 0 {
-		timeout = 10 * time.Second
+// connection.json. It returns a nil Instance, with the reason, when the
+// holder cannot be joined now: still starting (no connection.json yet),
+// closing, or gone. The joined process holds the org's clients file shared
+// until it closes, so that the holder serves it until then.
+func join(ctx context.Context, dir string) (*Instance, error) {
+	leave, ok, err := joinClients(dir)
+	if err != nil {
+		return nil, err
 	}
-	deadline := time.Now().Add(timeout)
-	var lastErr error
-	for {
-		pid := lockHolder(dir)
-		conn, err := ReadConnection(dir)
-		if err == nil && (pid == 0 || conn.PID == pid) && reachable(ctx, conn.InstanceURL) {
-			return &Instance{Dir: dir, Conn: conn, Joined: true}, nil
-		}
-		if err == nil {
-			err = fmt.Errorf("connection.json names process %d at %s, which does not answer", conn.PID, conn.InstanceURL)
-		}
-		lastErr = err
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("org %s is held by process %d but cannot be reached: %w", dir, pid, lastErr)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	if !ok {
+		return nil, errors.New("the process holding it is closing")
 	}
+	pid := lockHolder(dir)
+	conn, err := ReadConnection(dir)
+	if err == nil && (pid == 0 || conn.PID == pid) && reachable(ctx, conn.InstanceURL) {
+		return &Instance{Dir: dir, Conn: conn, Joined: true, leave: leave}, nil
+	}
+	leave()
+	if err == nil {
+		err = fmt.Errorf("connection.json names process %d at %s, which does not answer", conn.PID, conn.InstanceURL)
+	}
+	return nil, err
 }
 
 // lockHolder returns the pid written in dir's lock file (0 if unknown).
@@ -284,14 +308,23 @@ func reachable(ctx context.Context, base string) bool {
 }
 
 // Close stops serving (in-flight requests finish), stops job processing,
-// removes connection.json and releases the directory. For a joined
-// Instance it does nothing.
+// removes connection.json and releases the directory. Processes that
+// joined the org and still use it are served first: Close waits until they
+// have closed (or died), or until the context given to Start is done. For
+// a joined Instance, Close only lets the holder know it is done.
 func (i *Instance) Close() error {
 	if i.Joined {
+		i.close.Do(func() {
+			if i.leave != nil {
+				i.leave()
+			}
+		})
 		return nil
 	}
 	var err error
 	i.close.Do(func() {
+		release := i.awaitJoined()
+		defer release()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		i.srv.Shutdown(ctx)
@@ -302,6 +335,35 @@ func (i *Instance) Close() error {
 		err = i.Org.Close()
 	})
 	return err
+}
+
+// awaitJoined waits until no joined process uses the org and keeps newcomers
+// out until release: they take the org over once this process is gone.
+func (i *Instance) awaitJoined() (release func()) {
+	told := false
+	for {
+		release, ok, err := claimClients(i.Dir)
+		if err != nil {
+			i.Org.log.Warn("local org: cannot tell whether other processes use it", "err", err)
+			return func() {}
+		}
+		if ok {
+			return release
+		}
+		if !told && i.onLinger != nil {
+			i.onLinger()
+		}
+		told = true
+		linger := i.linger
+		if linger == nil {
+			linger = context.Background()
+		}
+		select {
+		case <-linger.Done():
+			return func() {}
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // Wait blocks until the server stops (Close, or a listener failure).
