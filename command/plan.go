@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -153,6 +155,12 @@ func writePlan(env *Env, format render.Format, p *planner.Plan) error {
 	return nil
 }
 
+// isDir reports whether path is an existing directory.
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
 // flagSet reports whether the flag was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
@@ -171,6 +179,13 @@ func runPlan(ctx context.Context, env *Env, args []string) int {
 	}
 	if o.noColor {
 		env.Color = false
+	}
+	if o.out != "" {
+		// Before the org is read: a plan that cannot be saved is wasted.
+		if dir := filepath.Dir(env.Path(o.out)); !isDir(dir) {
+			env.Errorf("-out=%s: the directory %s does not exist", o.out, filepath.Dir(o.out))
+			return ExitError
+		}
 	}
 	p, code := makePlan(ctx, env, o)
 	if p == nil {

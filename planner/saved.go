@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -394,7 +395,12 @@ func WriteSavedFile(path string, p *Plan) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write plan: %w", err)
+		// Name the plan's path, not the temporary file's.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("write plan %s: %w", path, err)
 	}
 	tmp := f.Name()
 	done := false
@@ -417,7 +423,7 @@ func WriteSavedFile(path string, p *Plan) error {
 		return fmt.Errorf("write plan %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write plan: %w", err)
+		return fmt.Errorf("write plan %s: %w", path, err)
 	}
 	done = true
 	if d, err := os.Open(dir); err == nil {
