@@ -534,7 +534,8 @@ func (l *loader) decodeBackend(b *hclv2.Block) {
 		content, diags := b.Body.Content(localBackendSchema)
 		l.diags = append(l.diags, diags...)
 		be.Path = l.staticString(content.Attributes["path"], "path")
-	case "postgres":
+	case "postgres", "pg":
+		// "pg" is an alias: both name the same backend.
 		be.Type = BackendPostgres
 		content, diags := b.Body.Content(pgBackendSchema)
 		l.diags = append(l.diags, diags...)
@@ -549,7 +550,7 @@ func (l *loader) decodeBackend(b *hclv2.Block) {
 			l.errorf(content.Attributes["conn_str_env"].NameRange, "Conflicting backend settings", "Set conn_str or conn_str_env, not both.")
 		}
 	default:
-		l.errorf(b.LabelRanges[0], "Unknown backend type", "The backend is \"local\" (a state file beside the configuration) or \"postgres\" (a table shared by a team), not %q.", b.Labels[0])
+		l.errorf(b.LabelRanges[0], "Unknown backend type", "The backend is \"local\" (a state file beside the configuration) or \"postgres\" (alias \"pg\": a table shared by a team), not %q.", b.Labels[0])
 		return
 	}
 	l.cfg.Backend = be
