@@ -310,12 +310,20 @@ func defaultField(f *bulk.Field) bool {
 	return true
 }
 
-// read queries the object's records.
+// read queries the object's records. The standard price book is left
+// out: every org has its own, which cannot be created, so it is never a
+// record to generate; lookups to it become data.Pricebook2 lookups by
+// IsStandard.
 func (g *gen) read(ctx context.Context, og *objGen) error {
 	cols := []string{"Id"}
 	queried := append(slices.Clone(og.fields), og.extra...)
 	for _, f := range queried {
 		cols = append(cols, f.Name)
+	}
+	_, hasStandard := og.d.Field("IsStandard")
+	hasStandard = hasStandard && strings.EqualFold(og.name, "Pricebook2")
+	if hasStandard && !slices.ContainsFunc(queried, func(f *bulk.Field) bool { return strings.EqualFold(f.Name, "IsStandard") }) {
+		cols = append(cols, "IsStandard")
 	}
 	soql := "SELECT " + strings.Join(cols, ", ") + " FROM " + og.name
 	if og.spec.Where != "" {
@@ -328,6 +336,10 @@ func (g *gen) read(ctx context.Context, og *objGen) error {
 		id, _ := row.Get("Id")
 		if !sfid.Valid(id) {
 			return fmt.Errorf("query %s: a row has no valid Id (%q)", og.name, id)
+		}
+		if v, _ := row.Get("IsStandard"); hasStandard && strings.EqualFold(v, "true") {
+			g.note("%s: the standard price book is left out: every org has its own, which cannot be created, so price book entries refer to it through a data lookup (IsStandard = true); -where 'IsStandard = false' leaves it out without this note", og.name)
+			continue
 		}
 		r := &rec{obj: og, id: sfid.To18(id), raw: make(map[string]string, len(queried)), refs: map[string]target{}, omit: map[string]bool{}}
 		for _, f := range queried {
@@ -431,13 +443,15 @@ func (g *gen) resolve(ctx context.Context) error {
 					r.refs[f.Name] = target{rec: t}
 					continue
 				}
-				if g.opts.Known != nil {
+				// The standard price book is always a data lookup, even
+				// when the configuration has a record bound to it.
+				obj := g.prefixes[id[:3]]
+				if g.opts.Known != nil && obj != "Pricebook2" {
 					if a, ok := g.opts.Known(id); ok {
 						r.refs[f.Name] = target{addr: a}
 						continue
 					}
 				}
-				obj := g.prefixes[id[:3]]
 				if _, ok := specialLookups[obj]; ok {
 					if pending[obj] == nil {
 						pending[obj] = map[string]bool{}
@@ -482,6 +496,12 @@ func (g *gen) resolve(ctx context.Context) error {
 				if d, ok := g.data[g.prefixes[id[:3]]+"\x00"+sfid.To18(id)]; ok {
 					r.refs[f.Name] = target{data: d}
 					continue
+				}
+				if g.opts.Known != nil {
+					if a, ok := g.opts.Known(sfid.To18(id)); ok {
+						r.refs[f.Name] = target{addr: a}
+						continue
+					}
 				}
 				r.omit[f.Name] = true
 				n++
