@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/sfsync/sfsync/generate"
@@ -102,9 +103,18 @@ func (f specFlag) Set(v string) error {
 	case "key", "fields":
 		var list []string
 		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				list = append(list, p)
+			if p = strings.TrimSpace(p); p == "" {
+				continue
 			}
+			// Field names are case-insensitive, as Salesforce compares them.
+			if i := slices.IndexFunc(list, func(q string) bool { return strings.EqualFold(p, q) }); i >= 0 {
+				same := ""
+				if list[i] != p {
+					same = fmt.Sprintf(" (%s and %s are the same field)", list[i], p)
+				}
+				return fmt.Errorf("-%s names %s twice for -object %s%s: give each field once", f.name, list[i], s.Object, same)
+			}
+			list = append(list, p)
 		}
 		if len(list) == 0 {
 			return fmt.Errorf("-%s needs one or more field names, separated by commas", f.name)

@@ -34,6 +34,8 @@ func TestParseGenerate(t *testing.T) {
 		{args: []string{"-key", "Name", "-object", "Account"}, err: "-key comes after the -object it applies to"},
 		{args: []string{"-object", "Account", "-key", "A", "-key", "B"}, err: "-key is given twice for -object Account"},
 		{args: []string{"-object", "Account", "-fields", " , "}, err: "-fields needs one or more field names"},
+		{args: []string{"-object", "Account", "-key", "AccountNumber,AccountNumber"}, err: "-key names AccountNumber twice for -object Account: give each field once"},
+		{args: []string{"-object", "Account", "-fields", "Name, Site,name"}, err: "-fields names Name twice for -object Account (Name and name are the same field)"},
 		{args: []string{"-object", ""}, err: "-object needs an sObject name"},
 		{args: []string{"-object", "Account", "-adopt"}, err: "-adopt needs -out FILE"},
 		{args: []string{"-object", "Account", "-adopt", "-out", "sub/a.sfsync.hcl"}, err: "in the working directory"},
