@@ -86,6 +86,9 @@ func (f specFlag) Set(v string) error {
 		if v == "" {
 			return errors.New("-object needs an sObject name")
 		}
+		if !validAPIName(v) {
+			return fmt.Errorf("-object: %q is not an object API name (such as Account or Invoice__c)", v)
+		}
 		f.o.objects = append(f.o.objects, generate.Spec{Object: v})
 		return nil
 	}
@@ -105,6 +108,9 @@ func (f specFlag) Set(v string) error {
 		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); p == "" {
 				continue
+			}
+			if !validAPIName(p) {
+				return fmt.Errorf("-%s: %q is not a field API name (such as Name or Code__c)", f.name, p)
 			}
 			// Field names are case-insensitive, as Salesforce compares them.
 			if i := slices.IndexFunc(list, func(q string) bool { return strings.EqualFold(p, q) }); i >= 0 {

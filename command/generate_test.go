@@ -37,6 +37,8 @@ func TestParseGenerate(t *testing.T) {
 		{args: []string{"-object", "Account", "-key", "AccountNumber,AccountNumber"}, err: "-key names AccountNumber twice for -object Account: give each field once"},
 		{args: []string{"-object", "Account", "-fields", "Name, Site,name"}, err: "-fields names Name twice for -object Account (Name and name are the same field)"},
 		{args: []string{"-object", ""}, err: "-object needs an sObject name"},
+		{args: []string{"-object", "Bad Name"}, err: `-object: "Bad Name" is not an object API name`},
+		{args: []string{"-object", "Account", "-key", "Owner.Name"}, err: `-key: "Owner.Name" is not a field API name`},
 		{args: []string{"-object", "Account", "-adopt"}, err: "-adopt needs -out FILE"},
 		{args: []string{"-object", "Account", "-adopt", "-out", "sub/a.sfsync.hcl"}, err: "in the working directory"},
 		{args: []string{"-object", "Account", "-adopt", "-out", "a.hcl"}, err: "*.sfsync.hcl file"},

@@ -2,6 +2,7 @@ package generate
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -228,5 +229,58 @@ func TestGenerateStandardPriceBook(t *testing.T) {
 	}
 	if len(res.Notes) != 0 {
 		t.Errorf("notes with -where: %q", res.Notes)
+	}
+}
+
+// TestGenerateErrors: what the user got wrong is said in their terms, not
+// as the org's answer to a request they never made.
+func TestGenerateErrors(t *testing.T) {
+	c := newOrg(t, "AccountNumber,Name\nA-1,Acme\n")
+	for _, tc := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Object: "Nope__c"}, "object Nope__c does not exist in the org"},
+		{Spec{Object: "Acount"}, "object Acount does not exist in the org; did you mean Account?"},
+		{Spec{Object: "Account", Key: []string{"AccountNumbr"}}, "-key AccountNumbr: Account has no field AccountNumbr; did you mean AccountNumber?"},
+		{Spec{Object: "Account", Key: []string{"External_Id"}}, "-key External_Id: Account has no field External_Id; did you mean External_Id__c?"},
+		{Spec{Object: "Account", Key: []string{"AccountNumber"}, Where: "Name = = 'x'"},
+			"-where of -object Account is not a condition the org accepts: MALFORMED_QUERY: unexpected token: '='\n" +
+				"  -where Name = = 'x'\n" +
+				"                ^"},
+		{Spec{Object: "Account", Key: []string{"AccountNumber"}, Where: "Nmae = 'x'"},
+			"-where of -object Account is not a condition the org accepts: INVALID_FIELD: No such column 'Nmae' on entity 'Account'."},
+	} {
+		_, err := Generate(context.Background(), Options{Org: c, Objects: []Spec{tc.spec}})
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%+v:\n%v\nwant:\n%s", tc.spec, err, tc.want)
+			continue
+		}
+		for _, bad := range []string{"Column:", "SELECT", "GET /", "POST /"} {
+			if strings.Contains(err.Error(), bad) {
+				t.Errorf("%+v: %q in %v", tc.spec, bad, err)
+			}
+		}
+	}
+}
+
+func TestSOQLError(t *testing.T) {
+	located := "External_Id__c FROM Account WHERE Name = = 'x'\n                                         ^\nERROR at Row:1:Column:584\nunexpected token: '='"
+	for _, tc := range []struct {
+		err     error
+		msg     string
+		col     int
+		notSOQL bool
+	}{
+		{err: fmt.Errorf("query: %w", &bulk.APIError{StatusCode: 400, Code: "MALFORMED_QUERY", Message: located}), msg: "MALFORMED_QUERY: unexpected token: '='", col: 584},
+		{err: &bulk.APIError{StatusCode: 400, Code: "INVALID_FIELD", Message: "No such column 'X'"}, msg: "INVALID_FIELD: No such column 'X'"},
+		{err: &bulk.JobError{JobID: "750x", State: "Failed", Code: "InvalidBatch", Message: "Failed to process query: MALFORMED_QUERY: " + located}, msg: "InvalidBatch: unexpected token: '='", col: 584},
+		{err: &bulk.APIError{StatusCode: 500, Code: "UNKNOWN_EXCEPTION", Message: "boom"}, notSOQL: true},
+		{err: context.Canceled, notSOQL: true},
+	} {
+		msg, col, ok := soqlError(tc.err)
+		if ok == tc.notSOQL || msg != tc.msg || col != tc.col {
+			t.Errorf("soqlError(%v) = %q, %d, %v; want %q, %d", tc.err, msg, col, ok, tc.msg, tc.col)
+		}
 	}
 }
