@@ -396,11 +396,7 @@ func adoptGenerated(ctx context.Context, env *Env, o generateOptions, conn *orgC
 				changed = append(changed, fmt.Sprintf("%s (%s)", ch.Address, ch.Action))
 				continue
 			}
-			key := make(map[string]string, len(ch.Key))
-			for _, kv := range ch.Key {
-				key[kv.Field] = kv.Value.Canonical()
-			}
-			if err := st.Bind(state.Record{Address: ch.Address, Object: ch.Object, ID: ch.ID, Key: key}); err != nil {
+			if err := st.Bind(planner.AdoptedRecord(&ch)); err != nil {
 				env.Errorf("adopt %s: %v", ch.Address, err)
 				return ExitError
 			}
