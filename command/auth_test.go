@@ -182,6 +182,29 @@ func TestOrgFromEnvAndBlockAuth(t *testing.T) {
 		t.Errorf("SFSYNC_AUTH=client_credentials with an alias in the block: %v, %v", a, err)
 	}
 
+	// The method, as README's "Which method" lists it: the block's auth,
+	// else SFSYNC_AUTH, else the first whose settings any source gives —
+	// an access token and an sf alias before the block's local org, which
+	// comes before a JWT key.
+	local := orgOptions{local: "/cfg/.sfsync/localorg"}
+	for _, tc := range []struct {
+		block, env orgOptions
+		want       string
+	}{
+		{local, orgOptions{}, "local"},
+		{local, orgOptions{accessToken: "t", instanceURL: "https://x"}, "access_token"},
+		{local, orgOptions{sfOrg: "dev"}, "sf"},
+		{local, orgOptions{method: "jwt"}, "jwt"},
+		{local, orgOptions{jwtKey: "PEM", clientID: "c", username: "u"}, "local"},
+		{orgOptions{local: local.local, method: "local"}, orgOptions{method: "jwt", accessToken: "t"}, "local"},
+		{orgOptions{sfOrg: "dev"}, orgOptions{accessToken: "t"}, "access_token"},
+	} {
+		got, err := mergeOrg(orgOptions{}, tc.block, tc.env).chooseMethod()
+		if err != nil || got != tc.want {
+			t.Errorf("block %+v, env %+v: %q, %v; want %q", tc.block, tc.env, got, err, tc.want)
+		}
+	}
+
 	for _, tc := range []struct {
 		o    orgOptions
 		want string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/sfsync/sfsync/generate"
@@ -85,6 +86,9 @@ func (f specFlag) Set(v string) error {
 		if v == "" {
 			return errors.New("-object needs an sObject name")
 		}
+		if !validAPIName(v) {
+			return fmt.Errorf("-object: %q is not an object API name (such as Account or Invoice__c)", v)
+		}
 		f.o.objects = append(f.o.objects, generate.Spec{Object: v})
 		return nil
 	}
@@ -102,9 +106,21 @@ func (f specFlag) Set(v string) error {
 	case "key", "fields":
 		var list []string
 		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				list = append(list, p)
+			if p = strings.TrimSpace(p); p == "" {
+				continue
 			}
+			if !validAPIName(p) {
+				return fmt.Errorf("-%s: %q is not a field API name (such as Name or Code__c)", f.name, p)
+			}
+			// Field names are case-insensitive, as Salesforce compares them.
+			if i := slices.IndexFunc(list, func(q string) bool { return strings.EqualFold(p, q) }); i >= 0 {
+				same := ""
+				if list[i] != p {
+					same = fmt.Sprintf(" (%s and %s are the same field)", list[i], p)
+				}
+				return fmt.Errorf("-%s names %s twice for -object %s%s: give each field once", f.name, list[i], s.Object, same)
+			}
+			list = append(list, p)
 		}
 		if len(list) == 0 {
 			return fmt.Errorf("-%s needs one or more field names, separated by commas", f.name)
@@ -380,11 +396,7 @@ func adoptGenerated(ctx context.Context, env *Env, o generateOptions, conn *orgC
 				changed = append(changed, fmt.Sprintf("%s (%s)", ch.Address, ch.Action))
 				continue
 			}
-			key := make(map[string]string, len(ch.Key))
-			for _, kv := range ch.Key {
-				key[kv.Field] = kv.Value.Canonical()
-			}
-			if err := st.Bind(state.Record{Address: ch.Address, Object: ch.Object, ID: ch.ID, Key: key}); err != nil {
+			if err := st.Bind(planner.AdoptedRecord(&ch)); err != nil {
 				env.Errorf("adopt %s: %v", ch.Address, err)
 				return ExitError
 			}

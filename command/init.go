@@ -33,8 +33,9 @@ object with a sample record, and a .gitignore that keeps the state file, its
 lock and backup, and the local org's data out of Git. The configuration
 validates as written; edit the record, then run plan.
 
-init never overwrites anything: if DIR already has a .gitignore or any
-*.sfsync.hcl file, it writes nothing and says so.
+init never overwrites anything: if DIR already has a *.sfsync.hcl file, it
+writes nothing and says so. An existing .gitignore (at a repository's root,
+say) is kept: the lines it lacks are appended to it.
 
 Options:
   -local=DIR          the embedded local org, kept in DIR relative to the
@@ -47,7 +48,7 @@ Options:
                       as AccountNumber, Email or ProductCode; else Name)
   -backend=postgres   keep the state in PostgreSQL instead of a file: adds a
                       backend block whose connection comes from SFSYNC_PG_DSN
-                      or the PG* variables
+                      or the PG* variables (-backend=pg is the same)
   -workspace=NAME     with -backend=postgres, the state's name in the
                       database (default "default")`,
 		Run: runInit,
@@ -125,10 +126,10 @@ func parseInit(args []string) (initOptions, error) {
 		if o.workspace != "" {
 			return o, errors.New("-workspace names a state in PostgreSQL; it needs -backend=postgres")
 		}
-	case "postgres":
+	case "postgres", "pg":
 		o.postgres = true
 	default:
-		return o, fmt.Errorf("-backend: %q is not a backend; it is local (the default) or postgres", backend)
+		return o, fmt.Errorf("-backend: %q is not a backend; it is local (the default) or postgres (or pg)", backend)
 	}
 	return o, nil
 }
@@ -148,19 +149,30 @@ func runInit(_ context.Context, env *Env, args []string) int {
 			return ExitError
 		}
 	}
-	files := []initFile{
-		{name: initConfigName, data: renderInitConfig(o)},
-		{name: ".gitignore", data: renderGitignore(o)},
-	}
-	if err := writeNew(dir, files); err != nil {
+	config := filepath.Join(dir, initConfigName)
+	if err := writeNewConfig(dir, config, renderInitConfig(o)); err != nil {
 		env.Errorf("init: %v", err)
+		return ExitError
+	}
+	added, created, err := mergeGitignore(filepath.Join(dir, ".gitignore"), renderGitignore(o))
+	if err != nil {
+		os.Remove(config)
+		env.Errorf("init: %v; nothing was written", err)
 		return ExitError
 	}
 	where, chdir := "the working directory", ""
 	if o.dir != "" {
 		where, chdir = o.dir, "-chdir="+shellQuote(o.dir)+" "
 	}
-	fmt.Fprintf(env.Stdout, "Wrote %s and .gitignore in %s.\n\nNext:\n", initConfigName, where)
+	switch {
+	case created:
+		fmt.Fprintf(env.Stdout, "Wrote %s and .gitignore in %s.\n", initConfigName, where)
+	case added > 0:
+		fmt.Fprintf(env.Stdout, "Wrote %s in %s, and added %d %s for sfsync's files to the existing .gitignore.\n", initConfigName, where, added, plural(added, "line", "lines"))
+	default:
+		fmt.Fprintf(env.Stdout, "Wrote %s in %s; the existing .gitignore already keeps sfsync's files out of Git.\n", initConfigName, where)
+	}
+	fmt.Fprintf(env.Stdout, "\nNext:\n")
 	fmt.Fprintf(env.Stdout, "  sfsync %svalidate   check the configuration\n", chdir)
 	fmt.Fprintf(env.Stdout, "  sfsync %splan       see what apply would change in the org\n", chdir)
 	fmt.Fprintf(env.Stdout, "  sfsync %sapply      make the org match\n", chdir)
@@ -170,22 +182,16 @@ func runInit(_ context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
-type initFile struct {
-	name string
-	data []byte
-}
-
-// writeNew creates the files in dir, or none of them: it refuses when any
-// of them, or any configuration file, exists already.
-func writeNew(dir string, files []initFile) error {
+// writeNewConfig creates the configuration file config in dir; it refuses
+// when dir has any configuration file already.
+func writeNewConfig(dir, config string, data []byte) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	var clash []string
 	for _, e := range ents {
-		n := e.Name()
-		if strings.HasSuffix(n, hcl.FileSuffix) || slices.ContainsFunc(files, func(f initFile) bool { return f.name == n }) {
+		if n := e.Name(); strings.HasSuffix(n, hcl.FileSuffix) {
 			clash = append(clash, n)
 		}
 	}
@@ -194,22 +200,83 @@ func writeNew(dir string, files []initFile) error {
 			"Run init in an empty directory (sfsync init DIR), or move those files aside",
 			dir, strings.Join(clash, ", "))
 	}
-	var written []string
-	for _, f := range files {
-		p := filepath.Join(dir, f.name)
-		err := createNew(p, f.data)
-		if err != nil {
-			for _, w := range written {
-				os.Remove(w)
-			}
-			if errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("%s appeared while init was writing; nothing was written", p)
-			}
-			return err
+	if err := createNew(config, data); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s appeared while init was writing; nothing was written", config)
 		}
-		written = append(written, p)
+		return err
 	}
 	return nil
+}
+
+// mergeGitignore writes the .gitignore at p: the whole of data when there
+// is none (created), else only the patterns of data the existing file
+// lacks, appended under data's leading comment lines; the file's own
+// lines are never changed. added counts the patterns appended.
+func mergeGitignore(p string, data []byte) (added int, created bool, err error) {
+	old, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := createNew(p, data); err != nil {
+			return 0, false, err
+		}
+		return 0, true, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	var have []string
+	for _, l := range strings.Split(string(old), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			have = append(have, strings.TrimPrefix(l, "/"))
+		}
+	}
+	// An existing pattern covers ours when it is the same but for the
+	// leading slash (it is then unanchored, so it ignores more), or when it
+	// is our directory pattern without its trailing slash.
+	covered := func(pattern string) bool {
+		p := strings.TrimPrefix(pattern, "/")
+		return slices.Contains(have, p) || strings.HasSuffix(p, "/") && slices.Contains(have, strings.TrimSuffix(p, "/"))
+	}
+	var header, missing []string
+	patterns := false
+	for _, l := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(l, "#"):
+			if !patterns {
+				header = append(header, l)
+			}
+		case !covered(l):
+			missing = append(missing, l)
+			fallthrough
+		default:
+			patterns = true
+		}
+	}
+	if len(missing) == 0 {
+		return 0, false, nil
+	}
+	var b strings.Builder
+	if len(old) > 0 && old[len(old)-1] != '\n' {
+		b.WriteByte('\n')
+	}
+	if len(old) > 0 {
+		b.WriteByte('\n')
+	}
+	for _, l := range append(header, missing...) {
+		b.WriteString(l + "\n")
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return 0, false, err
+	}
+	_, err = f.WriteString(b.String())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("append to %s: %w", p, err)
+	}
+	return len(missing), false, nil
 }
 
 func createNew(p string, data []byte) error {

@@ -1,6 +1,8 @@
 package command
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -27,6 +29,10 @@ func TestParseInit(t *testing.T) {
 			args: []string{"-backend=postgres", "-workspace", "staging"},
 			want: initOptions{local: ".sfsync/localorg", object: "Account", postgres: true, workspace: "staging"},
 		},
+		{
+			args: []string{"-backend=pg"},
+			want: initOptions{local: ".sfsync/localorg", object: "Account", postgres: true},
+		},
 		{args: []string{"a", "b"}, err: "init takes at most one DIR, not 2 arguments"},
 		{args: []string{"-alias=x", "-local=y"}, err: "-alias and -local both choose the org; give one"},
 		{args: []string{"-alias="}, err: `-alias: "" is not an sf CLI alias`},
@@ -36,7 +42,7 @@ func TestParseInit(t *testing.T) {
 		{args: []string{"-object=Bad___c"}, err: `-object: "Bad___c" is not an object API name`},
 		{args: []string{"-key=Name,1st"}, err: `-key: "1st" is not a field API name`},
 		{args: []string{"-key=Name,Name"}, err: "-key: Name is given twice"},
-		{args: []string{"-backend=s3"}, err: `-backend: "s3" is not a backend; it is local (the default) or postgres`},
+		{args: []string{"-backend=s3"}, err: `-backend: "s3" is not a backend; it is local (the default) or postgres (or pg)`},
 		{args: []string{"-workspace=x"}, err: "-workspace names a state in PostgreSQL; it needs -backend=postgres"},
 		{args: []string{"-force"}, err: "flag provided but not defined: -force"},
 	}
@@ -134,5 +140,44 @@ func TestInitGitignore(t *testing.T) {
 				t.Errorf("-local=%s: no line %s", tt.local, want)
 			}
 		}
+	}
+}
+
+func TestMergeGitignore(t *testing.T) {
+	data := renderGitignore(initOptions{local: "org-data"})
+	p := filepath.Join(t.TempDir(), ".gitignore")
+
+	// None yet: the whole of it is written.
+	if _, created, err := mergeGitignore(p, data); err != nil || !created {
+		t.Fatalf("new .gitignore: created %v, %v", created, err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != string(data) {
+		t.Errorf("new .gitignore:\n%s\nwant:\n%s", got, data)
+	}
+
+	// An existing one without a final newline keeps its lines; only the
+	// missing patterns are appended, under sfsync's comment.
+	old := "build/\n/.sfsync/\r\nsfsync.state.json.lock/\n/org-data"
+	if err := os.WriteFile(p, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	added, created, err := mergeGitignore(p, data)
+	if err != nil || created || added != 4 {
+		t.Fatalf("merge: added %d, created %v, %v", added, created, err)
+	}
+	got, _ := os.ReadFile(p)
+	want := old + "\n\n# sfsync: the state file (when the state is not in a database), its\n" +
+		"# lock, backup and temporary files, and the local org's data.\n" +
+		"/sfsync.state.json\n/sfsync.state.json.backup\n/sfsync.state.json.lock\n/.sfsync.state.json.tmp-*\n"
+	if string(got) != want {
+		t.Errorf("merged .gitignore:\n%q\nwant:\n%q", got, want)
+	}
+
+	// Merging again adds nothing.
+	if added, _, err := mergeGitignore(p, data); err != nil || added != 0 {
+		t.Errorf("second merge: added %d, %v", added, err)
+	}
+	if again, _ := os.ReadFile(p); string(again) != want {
+		t.Errorf("second merge changed the file:\n%q", again)
 	}
 }

@@ -58,9 +58,20 @@ func connectOrgWith(ctx context.Context, env *Env, flags orgOptions, dir string,
 		}
 	}
 	org := mergeOrg(flags, fromBlock, orgFromEnv(env.Getenv))
+	if flags.instanceURL != "" || flags.sfOrg != "" {
+		// A flag naming an org wins over the block's local org.
+		org.local = ""
+	}
+	method, err := org.chooseMethod()
+	if err != nil {
+		return nil, err
+	}
 	conn := &orgConn{}
 	var auth bulk.Authenticator
-	if org.local != "" && (org.method == "" || org.method == "local") && flags.instanceURL == "" && flags.sfOrg == "" {
+	if method == "local" {
+		if org.local == "" {
+			return nil, errors.New("auth \"local\" (or SFSYNC_AUTH=local) needs an org block with local = DIR")
+		}
 		// The embedded local org: run it here (or join the process that
 		// holds it) and log in with its connection.
 		inst, err := openLocalorg(ctx, env, org.local)
@@ -170,33 +181,47 @@ func mergeOrg(sources ...orgOptions) orgOptions {
 // may name (hcl's names, plus what the choice below infers).
 var authMethods = []string{"access_token", "sf", "jwt", "refresh_token", "client_credentials", "password", "local"}
 
-// authenticator picks the login method: the one the org block's auth (or
-// SFSYNC_AUTH) names, or the first whose settings are present.
+// chooseMethod returns the login method, as README's "Which method"
+// documents: the one the org block's auth (else SFSYNC_AUTH) names, else
+// the first whose settings are present, from whichever source — an access
+// token, an sf alias, the local org, a JWT key, a refresh token, username
+// and password with a client id (OAuth), username and password (SOAP),
+// client id and secret. So SFSYNC_AUTH, or an access token in the
+// environment, takes a configuration whose block says local = DIR to
+// another org, as it takes one whose block names an alias.
+func (o orgOptions) chooseMethod() (string, error) {
+	switch {
+	case o.method != "":
+		return o.method, nil
+	case o.accessToken != "":
+		return "access_token", nil
+	case o.sfOrg != "":
+		return "sf", nil
+	case o.local != "":
+		return "local", nil
+	case o.jwtKeyFile != "" || o.jwtKey != "":
+		return "jwt", nil
+	case o.refreshToken != "":
+		return "refresh_token", nil
+	case o.username != "" && o.password != "" && o.clientID != "":
+		return "oauth_password", nil
+	case o.username != "" && o.password != "":
+		return "password", nil
+	case o.clientID != "" && o.clientSecret != "":
+		return "client_credentials", nil
+	case o.instanceURL != "":
+		return "", fmt.Errorf("no access token for %s: set SFSYNC_ACCESS_TOKEN, or the variable or file the org block's access_token_env / access_token_file names", o.instanceURL)
+	default:
+		return "", errors.New("no org: set SFSYNC_INSTANCE_URL and SFSYNC_ACCESS_TOKEN, a login, or an org block (see 'sfsync job -help')")
+	}
+}
+
+// authenticator returns the login of the method chooseMethod picks (the
+// local org is opened by connectOrg, not through a login).
 func (o orgOptions) authenticator() (bulk.Authenticator, error) {
-	method := o.method
-	if method == "" {
-		switch {
-		case o.accessToken != "":
-			method = "access_token"
-		case o.sfOrg != "":
-			method = "sf"
-		case o.local != "":
-			method = "local"
-		case o.jwtKeyFile != "" || o.jwtKey != "":
-			method = "jwt"
-		case o.refreshToken != "":
-			method = "refresh_token"
-		case o.username != "" && o.password != "" && o.clientID != "":
-			method = "oauth_password"
-		case o.username != "" && o.password != "":
-			method = "password"
-		case o.clientID != "" && o.clientSecret != "":
-			method = "client_credentials"
-		case o.instanceURL != "":
-			return nil, fmt.Errorf("no access token for %s: set SFSYNC_ACCESS_TOKEN, or the variable or file the org block's access_token_env / access_token_file names", o.instanceURL)
-		default:
-			return nil, errors.New("no org: set SFSYNC_INSTANCE_URL and SFSYNC_ACCESS_TOKEN, a login, or an org block (see 'sfsync job -help')")
-		}
+	method, err := o.chooseMethod()
+	if err != nil {
+		return nil, err
 	}
 	// Logins go to login_url; without one, to the instance URL when it is
 	// known (a My Domain accepts every login), else login.salesforce.com.

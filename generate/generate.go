@@ -23,9 +23,13 @@ package generate
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/agext/levenshtein"
 
 	hclv2 "github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -111,6 +115,7 @@ func Generate(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.global = global
 	g.prefixes = map[string]string{}
 	for _, o := range global.SObjects {
 		if o.KeyPrefix != "" {
@@ -157,6 +162,7 @@ func Generate(ctx context.Context, opts Options) (*Result, error) {
 // gen is one run of Generate.
 type gen struct {
 	opts     Options
+	global   *bulk.GlobalDescribe
 	prefixes map[string]string // key prefix → object
 	objects  []*objGen
 	byID     map[string]*rec            // generated records by 18-character Id
@@ -213,6 +219,13 @@ var systemFields = map[string]bool{"jigsaw": true, "cleanstatus": true, "jigsawc
 
 // prepare describes the object and picks its fields.
 func (g *gen) prepare(ctx context.Context, s Spec) (*objGen, error) {
+	if _, ok := g.global.Object(s.Object); !ok {
+		names := make([]string, len(g.global.SObjects))
+		for i, o := range g.global.SObjects {
+			names[i] = o.Name
+		}
+		return nil, fmt.Errorf("object %s does not exist in the org%s", s.Object, didYouMean(s.Object, names))
+	}
 	d, err := g.opts.Org.Describe(ctx, s.Object)
 	if err != nil {
 		return nil, err
@@ -221,7 +234,11 @@ func (g *gen) prepare(ctx context.Context, s Spec) (*objGen, error) {
 	field := func(name, what string) (*bulk.Field, error) {
 		f, ok := d.Field(name)
 		if !ok {
-			return nil, fmt.Errorf("%s %s: %s has no field %s", what, name, d.Name, name)
+			names := make([]string, len(d.Fields))
+			for i := range d.Fields {
+				names[i] = d.Fields[i].Name
+			}
+			return nil, fmt.Errorf("%s %s: %s has no field %s%s", what, name, d.Name, name, didYouMean(name, names))
 		}
 		if _, ok := planner.SpecOf(f); !ok {
 			return nil, fmt.Errorf("%s %s: %s.%s is a %s field, which sfsync cannot write", what, name, d.Name, f.Name, f.Type)
@@ -310,12 +327,20 @@ func defaultField(f *bulk.Field) bool {
 	return true
 }
 
-// read queries the object's records.
+// read queries the object's records. The standard price book is left
+// out: every org has its own, which cannot be created, so it is never a
+// record to generate; lookups to it become data.Pricebook2 lookups by
+// IsStandard.
 func (g *gen) read(ctx context.Context, og *objGen) error {
 	cols := []string{"Id"}
 	queried := append(slices.Clone(og.fields), og.extra...)
 	for _, f := range queried {
 		cols = append(cols, f.Name)
+	}
+	_, hasStandard := og.d.Field("IsStandard")
+	hasStandard = hasStandard && strings.EqualFold(og.name, "Pricebook2")
+	if hasStandard && !slices.ContainsFunc(queried, func(f *bulk.Field) bool { return strings.EqualFold(f.Name, "IsStandard") }) {
+		cols = append(cols, "IsStandard")
 	}
 	soql := "SELECT " + strings.Join(cols, ", ") + " FROM " + og.name
 	if og.spec.Where != "" {
@@ -329,6 +354,10 @@ func (g *gen) read(ctx context.Context, og *objGen) error {
 		if !sfid.Valid(id) {
 			return fmt.Errorf("query %s: a row has no valid Id (%q)", og.name, id)
 		}
+		if v, _ := row.Get("IsStandard"); hasStandard && strings.EqualFold(v, "true") {
+			g.note("%s: the standard price book is left out: every org has its own, which cannot be created, so price book entries refer to it through a data lookup (IsStandard = true); -where 'IsStandard = false' leaves it out without this note", og.name)
+			continue
+		}
 		r := &rec{obj: og, id: sfid.To18(id), raw: make(map[string]string, len(queried)), refs: map[string]target{}, omit: map[string]bool{}}
 		for _, f := range queried {
 			v, _ := row.Get(f.Name)
@@ -338,10 +367,87 @@ func (g *gen) read(ctx context.Context, og *objGen) error {
 		g.byID[r.id] = r
 	}
 	if err := rows.Err(); err != nil {
+		if og.spec.Where != "" {
+			if msg, col, ok := soqlError(err); ok {
+				return whereError(og, msg, col-1-strings.Index(soql, " WHERE ")-len(" WHERE "))
+			}
+		}
 		return err
 	}
 	slices.SortFunc(og.recs, func(a, b *rec) int { return cmp.Compare(a.id, b.id) })
 	return nil
+}
+
+// didYouMean returns "; did you mean X?" for the name closest to given
+// (case-insensitively, at most a third of its length away), or "". A
+// custom name given without its __c suffix is found too.
+func didYouMean(given string, names []string) string {
+	best, bestD := "", max(2, len(given)/3)+1
+	for _, n := range names {
+		d := levenshtein.Distance(strings.ToLower(given), strings.ToLower(n), nil)
+		if strings.EqualFold(given+"__c", n) {
+			d = 1
+		}
+		if d < bestD || d == bestD && n < best {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return "; did you mean " + best + "?"
+}
+
+// soqlError returns Salesforce's message for an error the org gave a
+// query it could not run (a 400 answer, or a Bulk 1.0 batch that failed),
+// without the location part, and the column the location names (1 for
+// the query's first character; 0: none). Salesforce's form is
+//
+//	<a part of the query>
+//	<spaces>^
+//	ERROR at Row:1:Column:37
+//	<the message>
+func soqlError(err error) (msg string, col int, ok bool) {
+	var ae *bulk.APIError
+	var je *bulk.JobError
+	switch {
+	case errors.As(err, &ae) && ae.StatusCode == 400:
+		msg = ae.Message
+		if ae.Code != "" {
+			defer func() { msg = ae.Code + ": " + msg }()
+		}
+	case errors.As(err, &je):
+		msg = je.Message
+		if je.Code != "" {
+			defer func() { msg = je.Code + ": " + msg }()
+		}
+	default:
+		return "", 0, false
+	}
+	i := strings.Index(msg, "ERROR at Row:")
+	if i < 0 {
+		return strings.TrimSpace(msg), 0, true
+	}
+	loc, rest, _ := strings.Cut(msg[i:], "\n")
+	var row int
+	if n, _ := fmt.Sscanf(loc, "ERROR at Row:%d:Column:%d", &row, &col); n != 2 || row != 1 {
+		col = 0
+	}
+	return strings.TrimSpace(rest), col, true
+}
+
+// whereError says that the org rejected -where, with Salesforce's message
+// and, when the error's column falls inside it (offset, from 0), the
+// condition with a caret under that column; the query around it is
+// generate's, not the user's, so it is not shown.
+func whereError(og *objGen, msg string, offset int) error {
+	where := og.spec.Where
+	var b strings.Builder
+	fmt.Fprintf(&b, "-where of -object %s is not a condition the org accepts: %s", og.spec.Object, msg)
+	if offset >= 0 && offset <= len(where) && !strings.ContainsAny(where, "\n\r") {
+		fmt.Fprintf(&b, "\n  -where %s\n         %s^", where, strings.Repeat(" ", utf8.RuneCountInString(where[:offset])))
+	}
+	return errors.New(b.String())
 }
 
 // chooseKey picks the key when -key was not given (and the object has
@@ -431,13 +537,15 @@ func (g *gen) resolve(ctx context.Context) error {
 					r.refs[f.Name] = target{rec: t}
 					continue
 				}
-				if g.opts.Known != nil {
+				// The standard price book is always a data lookup, even
+				// when the configuration has a record bound to it.
+				obj := g.prefixes[id[:3]]
+				if g.opts.Known != nil && obj != "Pricebook2" {
 					if a, ok := g.opts.Known(id); ok {
 						r.refs[f.Name] = target{addr: a}
 						continue
 					}
 				}
-				obj := g.prefixes[id[:3]]
 				if _, ok := specialLookups[obj]; ok {
 					if pending[obj] == nil {
 						pending[obj] = map[string]bool{}
@@ -482,6 +590,12 @@ func (g *gen) resolve(ctx context.Context) error {
 				if d, ok := g.data[g.prefixes[id[:3]]+"\x00"+sfid.To18(id)]; ok {
 					r.refs[f.Name] = target{data: d}
 					continue
+				}
+				if g.opts.Known != nil {
+					if a, ok := g.opts.Known(sfid.To18(id)); ok {
+						r.refs[f.Name] = target{addr: a}
+						continue
+					}
 				}
 				r.omit[f.Name] = true
 				n++

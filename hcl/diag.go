@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	hclv2 "github.com/hashicorp/hcl/v2"
@@ -54,8 +55,59 @@ func (c *Config) Sources(diags hclv2.Diagnostics) map[string]*hclv2.File {
 // source snippet under each located diagnostic, wrapped at width columns
 // (0: no wrapping), colored when color is true. Values derived from
 // sensitive variables are never shown: the writer skips marked values.
+//
+// A diagnostic about a secret written in the configuration (its Extra is
+// SecretSource) still names the file, line and attribute, but the secret is
+// masked in every snippet of its file, so that it does not reach CI logs.
 func WriteDiagnostics(w io.Writer, files map[string]*hclv2.File, diags hclv2.Diagnostics, width uint, color bool) error {
-	return hclv2.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
+	return hclv2.NewDiagnosticTextWriter(w, redact(files, diags), width, color).WriteDiagnostics(diags)
+}
+
+// SecretSource is the Extra of a diagnostic whose source holds a secret, such
+// as a password written in the configuration: Value, the secret's range,
+// is masked in every snippet WriteDiagnostics and JSON render from its
+// file.
+type SecretSource struct {
+	Value hclv2.Range
+}
+
+// redact returns files with the values of SecretSource diagnostics masked:
+// each byte but quotes and line ends becomes '*', so that lines, columns
+// and byte offsets — and so every other diagnostic's snippet — stay where
+// they were. The files passed in are not changed.
+func redact(files map[string]*hclv2.File, diags hclv2.Diagnostics) map[string]*hclv2.File {
+	var out map[string]*hclv2.File
+	for _, d := range diags {
+		r, ok := hclv2.DiagnosticExtra[SecretSource](d)
+		if !ok {
+			continue
+		}
+		f := files[r.Value.Filename]
+		if f == nil {
+			continue // rendered without a snippet
+		}
+		if out == nil {
+			out = make(map[string]*hclv2.File, len(files))
+			for k, v := range files {
+				out[k] = v
+			}
+		}
+		if out[r.Value.Filename] == files[r.Value.Filename] {
+			masked := *f
+			masked.Bytes = slices.Clone(f.Bytes)
+			out[r.Value.Filename] = &masked
+		}
+		b := out[r.Value.Filename].Bytes
+		for i := max(r.Value.Start.Byte, 0); i < min(r.Value.End.Byte, len(b)); i++ {
+			if c := b[i]; c != '"' && c != '\n' && c != '\r' {
+				b[i] = '*'
+			}
+		}
+	}
+	if out == nil {
+		return files
+	}
+	return out
 }
 
 // JSONDiagnostic is a diagnostic in the JSON form of validate -json (the
@@ -92,7 +144,9 @@ type JSONSnippet struct {
 }
 
 // JSON converts diags to their JSON form, with snippets from files.
+// Secrets are masked as WriteDiagnostics masks them.
 func JSON(files map[string]*hclv2.File, diags hclv2.Diagnostics) []JSONDiagnostic {
+	files = redact(files, diags)
 	out := make([]JSONDiagnostic, 0, len(diags))
 	for _, d := range diags {
 		jd := JSONDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}

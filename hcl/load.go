@@ -2,6 +2,7 @@ package hcl
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,6 +103,16 @@ type loader struct {
 func (l *loader) errorf(rng hclv2.Range, summary, format string, args ...any) {
 	r := rng
 	l.diags = append(l.diags, &hclv2.Diagnostic{Severity: hclv2.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: &r})
+}
+
+// secretf reports an error about an attribute whose value is, or may be,
+// a secret: value is masked in every snippet rendered with the
+// diagnostic (see SecretSource), which still names the file, line and
+// attribute.
+func (l *loader) secretf(subject, value hclv2.Range, summary, format string, args ...any) {
+	r := subject
+	l.diags = append(l.diags, &hclv2.Diagnostic{Severity: hclv2.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: &r,
+		Extra: SecretSource{Value: value}})
 }
 
 func (l *loader) input(abs string) { l.inputs[abs] = true }
@@ -401,13 +412,13 @@ func (l *loader) decodeOrg(b *hclv2.Block) {
 	secrets := map[string]*Secret{"password": &o.Password, "security_token": &o.SecurityToken, "client_secret": &o.ClientSecret, "access_token": &o.AccessToken, "refresh_token": &o.RefreshToken}
 	for _, name := range secretNames {
 		if a := content.Attributes[name]; a != nil {
-			l.errorf(a.NameRange, "Secret in configuration", "Secrets are never written in configuration, which is kept in Git and shown in reviews. Name the environment variable that holds it with %s_env, or a file with %s_file.", name, name)
+			l.secretf(a.NameRange, a.Expr.Range(), "Secret in configuration", "Secrets are never written in configuration, which is kept in Git and shown in reviews. Name the environment variable that holds it with %s_env, or a file with %s_file.", name, name)
 		}
 		s := secrets[name]
 		if a := content.Attributes[name+"_env"]; a != nil {
 			s.Env, s.Range = l.staticString(a, name+"_env"), a.Range
 			if s.Env != "" && !envNameRe.MatchString(s.Env) {
-				l.errorf(a.Expr.Range(), "Invalid environment variable name", "%s names an environment variable, such as SF_PASSWORD, not the secret itself.", name+"_env")
+				l.secretf(a.Expr.Range(), a.Expr.Range(), "Invalid environment variable name", "%s names an environment variable, such as SF_PASSWORD, not the secret itself.", name+"_env")
 				s.Env = ""
 			}
 		}
@@ -475,7 +486,41 @@ func quoteAll(ss []string) []string {
 	return out
 }
 
-var pgPasswordRe = regexp.MustCompile(`(?i)(^|\s)password\s*=|://[^/@:]*:[^/@]*@`)
+// pgPasswordKeyRe finds a password keyword in a key=value connection
+// string (host=db password=x), and in a URL's query string
+// (?password=x, &sslpassword=x): libpq reads both.
+var pgPasswordKeyRe = regexp.MustCompile(`(?i)(^|[\s?&])(ssl)?password\s*=`)
+
+// pgUserinfoPasswordRe finds user:password@ after a URL's scheme, for a
+// URL that net/url cannot parse (a password with an unescaped slash).
+var pgUserinfoPasswordRe = regexp.MustCompile(`://[^@]*:[^@]*@`)
+
+// connStrHasPassword reports whether a PostgreSQL connection string, as a
+// URL (postgres://user:pw@host/db?password=pw) or as key=value pairs
+// (host=db password=pw), holds a password or a client key's passphrase.
+// It errs on the side of yes: a connection string is kept in Git.
+func connStrHasPassword(s string) bool {
+	if pgPasswordKeyRe.MatchString(s) {
+		return true
+	}
+	lower := strings.ToLower(strings.TrimSpace(s))
+	if !strings.HasPrefix(lower, "postgres://") && !strings.HasPrefix(lower, "postgresql://") {
+		return false
+	}
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return pgUserinfoPasswordRe.MatchString(s)
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		return true
+	}
+	for k := range u.Query() {
+		if strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword") {
+			return true
+		}
+	}
+	return false
+}
 
 func (l *loader) decodeBackend(b *hclv2.Block) {
 	if l.cfg.Backend != nil {
@@ -489,7 +534,8 @@ func (l *loader) decodeBackend(b *hclv2.Block) {
 		content, diags := b.Body.Content(localBackendSchema)
 		l.diags = append(l.diags, diags...)
 		be.Path = l.staticString(content.Attributes["path"], "path")
-	case "postgres":
+	case "postgres", "pg":
+		// "pg" is an alias: both name the same backend.
 		be.Type = BackendPostgres
 		content, diags := b.Body.Content(pgBackendSchema)
 		l.diags = append(l.diags, diags...)
@@ -497,14 +543,14 @@ func (l *loader) decodeBackend(b *hclv2.Block) {
 		be.ConnStrEnv = l.staticString(content.Attributes["conn_str_env"], "conn_str_env")
 		be.Schema = l.staticString(content.Attributes["schema"], "schema")
 		be.Workspace = l.staticString(content.Attributes["workspace"], "workspace")
-		if a := content.Attributes["conn_str"]; a != nil && pgPasswordRe.MatchString(be.ConnStr) {
-			l.errorf(a.Expr.Range(), "Secret in configuration", "conn_str holds a password. Leave it out and set PGPASSWORD (or a .pgpass file), or keep the whole connection string in an environment variable named by conn_str_env.")
+		if a := content.Attributes["conn_str"]; a != nil && connStrHasPassword(be.ConnStr) {
+			l.secretf(a.Expr.Range(), a.Expr.Range(), "Secret in configuration", "conn_str holds a password. Leave it out and set PGPASSWORD (or a .pgpass file), or keep the whole connection string in an environment variable named by conn_str_env.")
 		}
 		if be.ConnStr != "" && be.ConnStrEnv != "" {
 			l.errorf(content.Attributes["conn_str_env"].NameRange, "Conflicting backend settings", "Set conn_str or conn_str_env, not both.")
 		}
 	default:
-		l.errorf(b.LabelRanges[0], "Unknown backend type", "The backend is \"local\" (a state file beside the configuration) or \"postgres\" (a table shared by a team), not %q.", b.Labels[0])
+		l.errorf(b.LabelRanges[0], "Unknown backend type", "The backend is \"local\" (a state file beside the configuration) or \"postgres\" (alias \"pg\": a table shared by a team), not %q.", b.Labels[0])
 		return
 	}
 	l.cfg.Backend = be

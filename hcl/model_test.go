@@ -455,6 +455,17 @@ org {
 	if o := cfg.Org; o.Auth != AuthRefreshToken || o.RefreshToken.Env != "SF_REFRESH_TOKEN" || o.Auth.String() != "refresh_token" {
 		t.Errorf("refresh token org = %+v", o)
 	}
+
+	// backend "pg" is another name for backend "postgres".
+	cfg = load(t, map[string]string{"main.sfsync.hcl": `
+backend "pg" {
+  conn_str_env = "SFSYNC_PG_DSN"
+  workspace    = "ci"
+}
+`}, LoadOptions{})
+	if b := cfg.Backend; b.Type != BackendPostgres || b.ConnStrEnv != "SFSYNC_PG_DSN" || b.Workspace != "ci" {
+		t.Errorf("backend \"pg\" = %+v", b)
+	}
 }
 
 func TestEnumStrings(t *testing.T) {

@@ -346,12 +346,9 @@ func (a *applier) stateOnly(ctx context.Context) error {
 					return fmt.Errorf("rebind %s: %w", ch.Address, err)
 				}
 			}
-			rec := state.Record{Address: ch.Address, Object: ch.Object, ID: ch.ID, Key: keyMap(ch.Key, nil)}
+			rec := AdoptedRecord(ch)
 			if prev, ok := a.s.Record(ch.Address); ok && len(rec.Key) == 0 {
 				rec.Key = prev.Key
-			}
-			if ch.ChangedFields() == 0 {
-				rec.Hash = appliedHash(ch, nil)
 			}
 			if err := a.s.Bind(rec); err != nil {
 				return fmt.Errorf("adopt %s: %w", ch.Address, err)
@@ -370,6 +367,19 @@ func (a *applier) stateOnly(ctx context.Context) error {
 		return fmt.Errorf("save state: %w", err)
 	}
 	return nil
+}
+
+// AdoptedRecord is the state record that binds an adopted (or rebound)
+// change's address to its org record without an org write: its Id, its
+// key, and the hash of its values when the change writes no field (else
+// the update that writes them records the hash). Apply binds adoptions
+// with it, and so does anything else that adopts as apply does.
+func AdoptedRecord(ch *Change) state.Record {
+	rec := state.Record{Address: ch.Address, Object: ch.Object, ID: ch.ID, Key: keyMap(ch.Key, nil)}
+	if ch.ChangedFields() == 0 {
+		rec.Hash = appliedHash(ch, nil)
+	}
+	return rec
 }
 
 // finish sorts the result's lists.
