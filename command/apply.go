@@ -140,27 +140,8 @@ func runApply(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return reportError(env, err)
 	}
-	// A large state takes seconds to read: read it (and take its lock)
-	// while the configuration loads and the org is connected.
-	opened := make(chan stateResult, 1)
-	go func() {
-		store, err := openState(ctx, env, backend, o.state, "apply")
-		opened <- stateResult{store, err}
-	}()
-	var store *state.Store
-	waitState := func() error {
-		if store != nil {
-			return nil
-		}
-		r := <-opened
-		store = r.store
-		return r.err
-	}
-	defer func() {
-		if waitState() == nil {
-			store.Close(context.WithoutCancel(ctx))
-		}
-	}()
+	pending := openStateAsync(ctx, env, backend, o.state, "apply")
+	defer pending.Close(ctx)
 	cfg, conn, prog, ok := loadAndConnect(ctx, env, o.vars, o.org)
 	if !ok {
 		return ExitError
@@ -168,7 +149,8 @@ func runApply(ctx context.Context, env *Env, args []string) int {
 	defer prog.finish()
 	defer conn.Close()
 	c := conn.Client
-	if err := waitState(); err != nil {
+	store, err := pending.Get()
+	if err != nil {
 		prog.finish()
 		env.Errorf("%v", err)
 		return ExitError

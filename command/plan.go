@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	hclv2 "github.com/hashicorp/hcl/v2"
@@ -223,31 +222,16 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 	if err != nil {
 		return nil, reportError(env, err)
 	}
-	opened := make(chan stateResult, 1)
-	locked := make(chan struct{}) // closed once the lock is held or Open failed
-	go func() {
-		var once sync.Once
-		signal := func() { once.Do(func() { close(locked) }) }
-		store, err := openStateThen(ctx, env, backend, o.state, "plan", signal)
-		signal()
-		opened <- stateResult{store, err}
-	}()
-	getStore := sync.OnceValues(func() (*state.Store, error) {
-		r := <-opened
-		return r.store, r.err
-	})
-	defer func() {
-		if store, _ := getStore(); store != nil {
-			store.Close(ctx)
-		}
-	}()
+	pending := openStateAsync(ctx, env, backend, o.state, "plan")
+	defer pending.Close(ctx)
+	getStore := pending.Get
 
 	cfg, conn, prog, ok := loadAndConnect(ctx, env, o.vars, o.org)
 	if !ok {
 		return nil, ExitError
 	}
 	defer prog.finish()
-	<-locked
+	<-pending.Locked
 	defer conn.Close()
 	stateOf := func() (*state.State, error) {
 		store, err := getStore()
@@ -298,11 +282,6 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 		return nil, ExitError
 	}
 	return p, ExitOK
-}
-
-type stateResult struct {
-	store *state.Store
-	err   error
 }
 
 // writeWarnings prints warning diagnostics of the configuration.

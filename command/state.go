@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sfsync/sfsync/state"
@@ -108,6 +109,49 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // telling the user when it waits for a lock or takes over a stale one.
 func openState(ctx context.Context, env *Env, b state.Backend, f stateFlags, operation string) (*state.Store, error) {
 	return openStateThen(ctx, env, b, f, operation, nil)
+}
+
+// pendingState is a state being opened in the background: a large state
+// takes seconds to read, so plan and apply read it (and take its lock)
+// while the configuration loads and the org is connected.
+type pendingState struct {
+	// Locked is closed once the lock is held (before the state is read),
+	// or when opening failed.
+	Locked <-chan struct{}
+	// Get waits for the state; every call returns the same result.
+	Get func() (*state.Store, error)
+}
+
+// openStateAsync starts opening the state as openState does.
+func openStateAsync(ctx context.Context, env *Env, b state.Backend, f stateFlags, operation string) *pendingState {
+	type result struct {
+		store *state.Store
+		err   error
+	}
+	opened := make(chan result, 1)
+	locked := make(chan struct{})
+	go func() {
+		var once sync.Once
+		signal := func() { once.Do(func() { close(locked) }) }
+		store, err := openStateThen(ctx, env, b, f, operation, signal)
+		signal()
+		opened <- result{store, err}
+	}()
+	return &pendingState{
+		Locked: locked,
+		Get: sync.OnceValues(func() (*state.Store, error) {
+			r := <-opened
+			return r.store, r.err
+		}),
+	}
+}
+
+// Close waits for the state and, if it was opened, closes it (releasing
+// the lock), even when ctx is cancelled.
+func (p *pendingState) Close(ctx context.Context) {
+	if store, err := p.Get(); err == nil {
+		store.Close(context.WithoutCancel(ctx))
+	}
 }
 
 // openStateThen is openState calling onLocked once the lock is held, before
