@@ -8,12 +8,11 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/internal/proctest"
 	"github.com/sfsync/sfsync/localorg"
 )
 
@@ -94,9 +93,8 @@ func runSfsync(tb testing.TB, dir string, args ...string) procRun {
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := procRun{wall: time.Since(start), stdout: stdout.String(), stderr: stderr.String()}
+	u, err := proctest.Run(cmd)
+	r := procRun{wall: u.Wall, cpu: u.CPU, maxRSS: u.PeakRSS, stdout: stdout.String(), stderr: stderr.String()}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
@@ -104,18 +102,5 @@ func runSfsync(tb testing.TB, dir string, args ...string) procRun {
 	case err != nil:
 		tb.Fatal(err)
 	}
-	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = maxRSSBytes(ru)
-	}
 	return r
-}
-
-// maxRSSBytes reads the peak resident set size: Linux reports kilobytes,
-// the BSDs and macOS bytes.
-func maxRSSBytes(ru *syscall.Rusage) int64 {
-	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
-		return int64(ru.Maxrss)
-	}
-	return int64(ru.Maxrss) * 1024
 }

@@ -8,13 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/internal/proctest"
 	"github.com/sfsync/sfsync/localorg"
 	"github.com/sfsync/sfsync/state"
 )
@@ -85,36 +84,15 @@ func benchPlan(b *testing.B, n int) {
 			b.Fatal(err)
 		}
 		cmd.Stdout, cmd.Stderr = out, out
-		start := time.Now()
-		err = cmd.Start()
-		var polled int64
-		if err == nil {
-			done := make(chan struct{})
-			hwm := make(chan int64)
-			go func() { hwm <- pollHWM(cmd.Process.Pid, done) }()
-			err = cmd.Wait()
-			close(done)
-			polled = <-hwm
-		}
-		wall += time.Since(start)
+		u, err := proctest.Run(cmd)
+		wall += u.Wall
 		out.Close()
 		if err != nil {
 			data, _ := os.ReadFile(out.Name())
 			b.Fatalf("plan: %v\n%s", err, tail(string(data), 3000))
 		}
-		cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			// On Linux, a process started with vfork (as Go starts
-			// them) inherits at exec this process's high-water mark,
-			// which is high after seeding: getrusage's figure is the
-			// plan's own only when it is above this process's. Else the
-			// plan's VmHWM, polled while it ran, stands in.
-			peak := ru.Maxrss * 1024 // Linux reports KiB
-			if self := hwmOf("self"); self > 0 && peak <= self {
-				peak = polled
-			}
-			rss = max(rss, peak)
-		}
+		cpu += u.CPU
+		rss = max(rss, u.PeakRSS)
 		data, _ := os.ReadFile(out.Name())
 		want := fmt.Sprintf("Plan: 0 to insert, %d to update, 0 to delete.", n/100)
 		if !strings.Contains(string(data), want) {
@@ -126,36 +104,6 @@ func benchPlan(b *testing.B, n int) {
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MB")
 	b.ReportMetric(float64(n)/(wall.Seconds()/float64(b.N)), "records/s")
-}
-
-// pollHWM returns the largest VmHWM of process pid seen until done is
-// closed, polling every 10 ms; 0 where there is no /proc.
-func pollHWM(pid int, done <-chan struct{}) int64 {
-	var peak int64
-	for {
-		peak = max(peak, hwmOf(strconv.Itoa(pid)))
-		select {
-		case <-done:
-			return peak
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
-// hwmOf reads the peak resident memory (VmHWM, in bytes) of process pid
-// ("self" for this one) from /proc; 0 when it cannot.
-func hwmOf(pid string) int64 {
-	data, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(data)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
 }
 
 func tail(s string, n int) string {

@@ -11,8 +11,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/sfsync/sfsync/internal/proctest"
 )
 
 // The state benchmarks read and write a state of a million records, as
@@ -151,17 +152,10 @@ func benchProcess(b *testing.B, helper, path string) float64 {
 	return kb / 1024
 }
 
-// printPeak prints the process's peak resident memory for benchProcess:
-// VmHWM from /proc (0 where there is no /proc).
+// printPeak prints the process's peak resident memory for benchProcess
+// (0 where there is no /proc).
 func printPeak() {
-	data, _ := os.ReadFile("/proc/self/status")
-	for line := range strings.Lines(string(data)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			fmt.Printf("peak %s kB\n", strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return
-		}
-	}
-	fmt.Println("peak 0 kB")
+	fmt.Printf("peak %d kB\n", proctest.HWM("self")/1024)
 }
 
 // liveMB is the heap that what build returns keeps alive.

@@ -1,0 +1,29 @@
+package proctest
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// A child's peak is its own, not the high-water mark it inherits from a
+// parent that used more memory first.
+func TestRunReportsTheChildsOwnPeak(t *testing.T) {
+	ballast := make([]byte, 256<<20)
+	for i := range ballast {
+		ballast[i] = 1
+	}
+	u, err := Run(exec.Command(os.Args[0], "-test.run=^$"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without /proc only getrusage's figure is there, which may be the
+	// parent's.
+	if HWM("self") > 0 && (u.PeakRSS <= 0 || u.PeakRSS >= 200<<20) {
+		t.Errorf("peak of an idle child = %d MB, want more than 0 and well under the parent's 256 MB", u.PeakRSS>>20)
+	}
+	if u.Wall <= 0 || u.CPU < 0 {
+		t.Errorf("usage %+v", u)
+	}
+	ballast[0] = 2
+}
