@@ -129,29 +129,39 @@ func (b *builder) cascades() {
 }
 
 // checkDeletes enforces the delete budgets: an object's max_deletes and
-// the run's -max-deletes.
+// the run's -max-deletes. A replacement deletes a record too, and counts
+// as the closing line counts it.
 func (b *builder) checkDeletes(ctx context.Context) error {
-	total := 0
+	var total Counts
 	for _, o := range b.plan.Objects {
-		n := 0
-		for i := range o.Changes {
-			if o.Changes[i].Action == Delete {
-				n++
-			}
-		}
-		total += n
-		if op := b.object(o.Object); op != nil && op.cfg != nil && op.cfg.MaxDeletes >= 0 && n > op.cfg.MaxDeletes {
+		c := o.Counts()
+		total.add(c)
+		if op := b.object(o.Object); op != nil && op.cfg != nil && op.cfg.MaxDeletes >= 0 && c.Delete > op.cfg.MaxDeletes {
 			rng := op.cfg.DeclRange
-			b.errorf(&rng, "Too many deletes", "The plan deletes %s of %s, more than max_deletes = %d allows. Check that the configuration is complete, or raise max_deletes.", records(n), o.Object, op.cfg.MaxDeletes)
+			b.errorf(&rng, "Too many deletes", "The plan deletes %s of %s%s, more than max_deletes = %d allows. Check that the configuration is complete, or raise max_deletes.", records(c.Delete), o.Object, replacedNote(c), op.cfg.MaxDeletes)
 		}
 	}
-	if b.opts.MaxDeletes >= 0 && total > b.opts.MaxDeletes {
-		b.errorf(nil, "Too many deletes", "The plan deletes %s, more than -max-deletes=%d allows.", records(total), b.opts.MaxDeletes)
+	if b.opts.MaxDeletes >= 0 && total.Delete > b.opts.MaxDeletes {
+		b.errorf(nil, "Too many deletes", "The plan deletes %s%s, more than -max-deletes=%d allows.", records(total.Delete), replacedNote(total), b.opts.MaxDeletes)
 	}
 	if b.diags.HasErrors() {
 		return errDiags
 	}
 	return nil
+}
+
+// replacedNote says how many of the deletes counted in c are replacements.
+func replacedNote(c Counts) string {
+	if c.Replace == 0 {
+		return ""
+	}
+	if c.Replace == c.Delete {
+		if c.Replace == 1 {
+			return " (a replacement: deleted, then inserted again)"
+		}
+		return " (all replacements: deleted, then inserted again)"
+	}
+	return fmt.Sprintf(" (%d of them replacements: deleted, then inserted again)", c.Replace)
 }
 
 // records counts records in words: "1 record", "2 records".
