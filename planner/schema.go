@@ -166,3 +166,23 @@ func keyTypeOK(f *bulk.Field) bool {
 	}
 	return false
 }
+
+// withArticle puts "a" or "an" before a word, as it is said: an Account, an
+// int, a User, a UnitOfMeasure, a picklist.
+func withArticle(word string) string {
+	lower := strings.ToLower(word)
+	an := false
+	switch {
+	case lower == "":
+	case strings.HasPrefix(lower, "u"):
+		// A "u" said as "you" (User, unique, usage) takes "a".
+		an = !slices.ContainsFunc([]string{"uni", "use", "usa", "usu", "uti", "ura", "uri", "uro"}, func(p string) bool { return strings.HasPrefix(lower, p) })
+	case strings.HasPrefix(lower, "eu"), strings.HasPrefix(lower, "one"):
+	default:
+		an = strings.ContainsRune("aeio", rune(lower[0]))
+	}
+	if an {
+		return "an " + word
+	}
+	return "a " + word
+}

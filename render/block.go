@@ -108,8 +108,12 @@ func (b blocker) change(ch *planner.Change) []line {
 
 // cascadeText warns about the children a delete takes with it.
 func cascadeText(c planner.Cascade) string {
-	s := fmt.Sprintf("Warning: deleting it also deletes %s that refer to it by %s",
-		plural(c.Count, clean(c.Object)+" record", clean(c.Object)+" records"), clean(c.Field))
+	verb := "refer"
+	if c.Count == 1 {
+		verb = "refers"
+	}
+	s := fmt.Sprintf("Warning: deleting it also deletes %s that %s to it by %s",
+		plural(c.Count, clean(c.Object)+" record", clean(c.Object)+" records"), verb, clean(c.Field))
 	if len(c.Addresses) == 0 {
 		return s
 	}

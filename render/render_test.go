@@ -712,3 +712,19 @@ func TestMarkdownFence(t *testing.T) {
 		t.Errorf("the fence is not longer than the value's backticks:\n%s", out)
 	}
 }
+
+func TestCascadeText(t *testing.T) {
+	for _, tc := range []struct {
+		c    planner.Cascade
+		want string
+	}{
+		{planner.Cascade{Object: "Contact", Field: "AccountId", Count: 1},
+			"Warning: deleting it also deletes 1 Contact record that refers to it by AccountId"},
+		{planner.Cascade{Object: "Contact", Field: "AccountId", Count: 2, Addresses: []string{"Contact.ann"}},
+			"Warning: deleting it also deletes 2 Contact records that refer to it by AccountId: Contact.ann and 1 more"},
+	} {
+		if got := cascadeText(tc.c); got != tc.want {
+			t.Errorf("cascadeText(%+v):\n got %s\nwant %s", tc.c, got, tc.want)
+		}
+	}
+}
