@@ -37,9 +37,11 @@ const (
 	knownAfter    = "(known after apply)"
 )
 
-// marker is the symbol an action is shown with.
-func marker(a planner.Action) string {
-	switch a {
+// marker is the symbol a change is shown with. An adoption or rebind that
+// also updates fields is an update of the record (~); without field changes
+// it only binds state (<=).
+func marker(ch *planner.Change) string {
+	switch ch.Action {
 	case planner.Insert:
 		return "+"
 	case planner.Update, planner.DeferredUpdate:
@@ -49,6 +51,9 @@ func marker(a planner.Action) string {
 	case planner.Replace:
 		return "-/+"
 	case planner.Adopt, planner.Rebind:
+		if ch.ChangedFields() > 0 {
+			return "~"
+		}
 		return "<="
 	}
 	return "?"
@@ -80,14 +85,22 @@ func (b blocker) change(ch *planner.Change) []line {
 		}
 		head = b.st.paint(b.st.redBold, head)
 	}
-	lines := []line{{mark: marker(ch.Action), text: head}}
+	lines := []line{{mark: marker(ch), text: head}}
 	note := func(s string) { lines = append(lines, line{depth: 1, text: "# " + s}) }
 
 	switch ch.Action {
 	case planner.Adopt:
-		note("adopt: found in the org by key; bound to this address without an org write")
+		if ch.ChangedFields() > 0 {
+			note("adopt: found in the org by key; bound to this address and updated")
+		} else {
+			note("adopt: found in the org by key; bound to this address without an org write")
+		}
 	case planner.Rebind:
-		note("rebind: moved from " + clean(ch.From) + " (label renamed, same key); no org write")
+		if ch.ChangedFields() > 0 {
+			note("rebind: moved from " + clean(ch.From) + " (label renamed, same key) and updated")
+		} else {
+			note("rebind: moved from " + clean(ch.From) + " (label renamed, same key); no org write")
+		}
 	case planner.Replace:
 		note("replace: a create-only field changes, so the record is deleted and inserted again")
 	case planner.DeferredUpdate:

@@ -728,3 +728,41 @@ func TestCascadeText(t *testing.T) {
 		}
 	}
 }
+
+// TestLegend checks that the legend explains exactly the markers a plan
+// shows: an adoption that also updates fields is an update (~), one that
+// does not only binds state (<=).
+func TestLegend(t *testing.T) {
+	text := func(s string) planner.Value {
+		v, err := planner.ParseCell(planner.FieldSpec{Type: planner.TypeText}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	updating := planner.Change{Action: planner.Adopt, Address: "Account.a", Object: "Account", ID: "001000000000001AAA",
+		Fields: []planner.FieldChange{{Field: "Name", Old: text("Old"), New: text("New")}}}
+	binding := planner.Change{Action: planner.Rebind, Address: "Account.b", From: "Account.x", Object: "Account", ID: "001000000000002AAA"}
+	for _, tc := range []struct {
+		name      string
+		changes   []planner.Change
+		want, not []string
+	}{
+		{"adopt and update", []planner.Change{updating}, []string{"    ~ update\n", " ~ Account.a  001000000000001AAA\n", "bound to this address and updated"}, []string{"<=", "without an org write"}},
+		{"rebind only", []planner.Change{binding}, []string{"   <= adopt or rebind", " <= Account.b  001000000000002AAA\n"}, []string{"~ update"}},
+		{"both", []planner.Change{updating, binding}, []string{"    ~ update\n", "   <= adopt or rebind"}, nil},
+	} {
+		p := &planner.Plan{Objects: []*planner.ObjectPlan{{Object: "Account", Changes: tc.changes}}}
+		out := string(render(t, Human{}, p))
+		for _, s := range tc.want {
+			if !strings.Contains(out, s) {
+				t.Errorf("%s: the plan lacks %q:\n%s", tc.name, s, out)
+			}
+		}
+		for _, s := range tc.not {
+			if strings.Contains(out, s) {
+				t.Errorf("%s: the plan has %q:\n%s", tc.name, s, out)
+			}
+		}
+	}
+}
