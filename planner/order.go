@@ -314,10 +314,14 @@ func (b *builder) applyTargets(ctx context.Context) error {
 		object bool
 	}
 	var ts []target
+	var objectNames []string
+	for _, op := range b.objects {
+		objectNames = append(objectNames, op.name)
+	}
 	for _, t := range b.opts.Targets {
 		if !strings.Contains(t, ".") {
 			if b.object(t) == nil {
-				b.errorf(nil, "Invalid target", "-target=%s: no object %s is configured or in state.", t, t)
+				b.errorf(nil, "Invalid target", "-target=%s: no object %s is configured or in state.%s", t, t, didYouMean(t, objectNames))
 				continue
 			}
 			ts = append(ts, target{a: hcl.Address{Object: b.object(t).name}, object: true})
@@ -326,6 +330,16 @@ func (b *builder) applyTargets(ctx context.Context) error {
 		a, err := hcl.ParseAddress(t)
 		if err != nil {
 			b.errorf(nil, "Invalid target", "-target=%s: %v.", t, err)
+			continue
+		}
+		op := b.object(a.Object)
+		if op == nil {
+			b.errorf(nil, "Invalid target", "-target=%s: no object %s is configured or in state.%s", t, a.Object, didYouMean(a.Object, objectNames))
+			continue
+		}
+		a.Object = op.name
+		if !b.targetExists(op, a) {
+			b.errorf(nil, "Invalid target", "-target=%s: no record %s is configured or in state.%s", t, a, b.didYouMeanRecord(op, a))
 			continue
 		}
 		ts = append(ts, target{a: a})
@@ -343,7 +357,7 @@ func (b *builder) applyTargets(ctx context.Context) error {
 			case !strings.EqualFold(t.a.Object, object):
 			case t.object:
 				return true
-			case t.a.Label == a.Label && (!t.a.Keyed || t.a.Key == a.Key && a.Keyed):
+			case targets(t.a, a):
 				return true
 			}
 		}
@@ -399,4 +413,78 @@ func (b *builder) applyTargets(ctx context.Context) error {
 	b.plan.Warnings = slices.DeleteFunc(b.plan.Warnings, func(w Warning) bool { return w.Address != "" && !keep[w.Address] })
 	b.plan.Warnings = append(b.plan.Warnings, Warning{Message: "-target is in effect: this plan covers only the targeted records and the records they need, so it may not be the whole difference between the configuration and the org"})
 	return nil
+}
+
+// targets reports whether the -target address t names the record a: the
+// same label, and the same instance key unless t has none (then it names
+// every instance).
+func targets(t, a hcl.Address) bool {
+	return t.Label == a.Label && (!t.Keyed || a.Keyed && t.Key == a.Key)
+}
+
+// targetExists reports whether a -target address names a record the
+// configuration declares or state binds (every other record the plan
+// touches — a CSV row inserted or adopted, a scoped delete — has a change).
+func (b *builder) targetExists(op *objPlan, t hcl.Address) bool {
+	found := false
+	b.eachKnownAddress(op, func(a hcl.Address) bool {
+		found = targets(t, a)
+		return !found
+	})
+	return found
+}
+
+// eachKnownAddress calls fn with the addresses of op's object that the
+// configuration's record blocks, the plan's changes and state name, until
+// fn returns false.
+func (b *builder) eachKnownAddress(op *objPlan, fn func(hcl.Address) bool) {
+	if op.cfg != nil {
+		for _, r := range op.cfg.Records {
+			if !fn(r.Addr) {
+				return
+			}
+		}
+	}
+	parse := func(addr string) bool {
+		a, err := hcl.ParseAddress(addr)
+		return err != nil || fn(a)
+	}
+	if o := b.plan.Object(op.name); o != nil {
+		for i := range o.Changes {
+			if !parse(o.Changes[i].Address) {
+				return
+			}
+		}
+		for _, addr := range o.Forget {
+			if !parse(addr) {
+				return
+			}
+		}
+	}
+	for r := range b.st.Bindings(op.name) {
+		if !parse(r.Address) {
+			return
+		}
+	}
+}
+
+// didYouMeanRecord suggests the known address closest to a -target that
+// names no record.
+func (b *builder) didYouMeanRecord(op *objPlan, t hcl.Address) string {
+	seen := map[string]bool{}
+	var names []string
+	b.eachKnownAddress(op, func(a hcl.Address) bool {
+		for _, n := range []string{a.String(), hcl.Address{Object: a.Object, Label: a.Label}.String()} {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+		return true
+	})
+	if best := closest(t.String(), names); best != "" {
+		// Addresses are shown as written, not quoted: their keys are.
+		return " Did you mean " + best + "?"
+	}
+	return ""
 }

@@ -117,6 +117,16 @@ func createOnly(f *bulk.Field) bool { return f.Createable && !f.Updateable }
 // didYouMean returns ` Did you mean "x"?` for the name closest to given
 // (case-insensitively, at most a third of its length away), or "".
 func didYouMean(given string, names []string) string {
+	best := closest(given, names)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// closest returns the name closest to given (case-insensitively, at most a
+// third of its length away), or "".
+func closest(given string, names []string) string {
 	best, bestD := "", max(2, len(given)/3)+1
 	sorted := slices.Clone(names)
 	slices.Sort(sorted)
@@ -125,10 +135,7 @@ func didYouMean(given string, names []string) string {
 			best, bestD = n, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
+	return best
 }
 
 // picklistAllows reports whether a restricted picklist accepts value:
