@@ -83,7 +83,7 @@ var clock = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 //	-- options --            target ADDRESS | max-deletes N | api auto|bulk|rest | skip-csv-rows
 //	-- *.sfsync.hcl, other files --  the configuration directory
 //
-// In org CSV files and state lines, {Object.Field=Value} stands for the
+// In org CSV files, state lines and options, {Object.Field=Value} stands for the
 // Id of the org record whose Field is Value.
 type fixture struct {
 	t    *testing.T
@@ -151,7 +151,7 @@ func newFixture(t *testing.T, archive string) *fixture {
 				}
 			}
 		case file.Name == "options":
-			for _, line := range strings.Split(strings.TrimSpace(string(file.Data)), "\n") {
+			for _, line := range strings.Split(strings.TrimSpace(f.expand(string(file.Data))), "\n") {
 				k, v, _ := strings.Cut(line, " ")
 				switch k {
 				case "target":

@@ -24,6 +24,7 @@ func (b *builder) deletes(ctx context.Context) error {
 			mode = op.cfg.Delete
 		}
 		if op.ix != nil {
+			var undeclared []int32
 			for x := int32(0); int(x) < op.ix.Len(); x++ {
 				if op.ix.idClaim[x] != 0 {
 					continue // declared (or renamed): kept
@@ -36,8 +37,12 @@ func (b *builder) deletes(ctx context.Context) error {
 				case managed:
 					op.changes = append(op.changes, b.deleteChange(op, x, r.Address, reason))
 				case mode == hcl.DeleteScoped && op.ix.flags[x]&flagOutside == 0:
-					op.changes = append(op.changes, b.deleteChange(op, x, op.undeclaredAddress(x), NotDeclared))
+					undeclared = append(undeclared, x)
 				}
+			}
+			addrs := op.undeclaredAddresses(undeclared)
+			for i, x := range undeclared {
+				op.changes = append(op.changes, b.deleteChange(op, x, addrs[i], NotDeclared))
 			}
 		}
 		for _, addr := range sortedKeys(op.gone) {
@@ -61,14 +66,46 @@ func (b *builder) deleteChange(op *objPlan, x int32, addr string, reason Reason)
 	return ch
 }
 
-// undeclaredAddress names an org record the configuration does not
-// declare, the way a records_csv row with its key would be named.
-func (op *objPlan) undeclaredAddress(x int32) string {
-	var parts []string
-	for _, k := range op.ix.key {
-		parts = append(parts, op.ix.Raw(x, k))
+// undeclaredAddresses names org records the configuration does not
+// declare (deleted by a scoped object). No record block or CSV row is
+// theirs, so their addresses have no label: Account["STRAY-001"] by the
+// org's key (composite keys joined with |, as for CSV rows), or
+// Account[Id="001…"] when the key does not name the record alone — a key
+// value is empty, the org has other records with the key, or two names
+// would be the same.
+func (op *objPlan) undeclaredAddresses(xs []int32) []string {
+	out := make([]string, len(xs))
+	count := map[string]int{}
+	for i, x := range xs {
+		if len(op.keyFields) == 0 || len(op.ix.lookupKey(op.ix.field(x, 0))) > 1 {
+			continue
+		}
+		parts := make([]string, len(op.keyFields))
+		for n := range op.keyFields {
+			v := op.ix.Value(x, op.ix.key[n])
+			if v.IsNull() {
+				parts = nil
+				break
+			}
+			parts[n] = v.Canonical()
+		}
+		if parts != nil {
+			out[i] = op.name + "[" + hcl.QuoteKey(strings.Join(parts, hcl.KeySeparator)) + "]"
+			count[out[i]]++
+		}
 	}
-	return hcl.Address{Object: op.name, Label: hcl.CSVLabel, Key: strings.Join(parts, hcl.KeySeparator), Keyed: true}.String()
+	for i, x := range xs {
+		if out[i] == "" || count[out[i]] > 1 {
+			out[i] = undeclaredIDAddress(op.name, op.ix.ID(x))
+		}
+	}
+	return out
+}
+
+// undeclaredIDAddress names an org record the configuration does not
+// declare by its Id: Account[Id="001…"].
+func undeclaredIDAddress(object, id string) string {
+	return object + `[Id="` + id + `"]`
 }
 
 // cascades adds to each delete the records Salesforce deletes with it that

@@ -4,10 +4,14 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/sfsync/sfsync/hcl"
+	"github.com/sfsync/sfsync/internal/sfid"
 )
 
 // order puts the changes into the plan's objects and decides the order of
@@ -309,55 +313,35 @@ func (b *builder) applyTargets(ctx context.Context) error {
 	if len(b.opts.Targets) == 0 {
 		return nil
 	}
-	type target struct {
-		a      hcl.Address
-		object bool
-	}
 	var ts []target
 	var objectNames []string
 	for _, op := range b.objects {
 		objectNames = append(objectNames, op.name)
 	}
-	for _, t := range b.opts.Targets {
-		if !strings.Contains(t, ".") {
-			if b.object(t) == nil {
-				b.errorf(nil, "Invalid target", "-target=%s: no object %s is configured or in state.%s", t, t, didYouMean(t, objectNames))
-				continue
-			}
-			ts = append(ts, target{a: hcl.Address{Object: b.object(t).name}, object: true})
-			continue
-		}
-		a, err := hcl.ParseAddress(t)
+	for _, arg := range b.opts.Targets {
+		t, err := parseTarget(arg)
 		if err != nil {
-			b.errorf(nil, "Invalid target", "-target=%s: %v.", t, err)
+			b.errorf(nil, "Invalid target", "-target=%s: %v.", arg, err)
 			continue
 		}
-		op := b.object(a.Object)
+		op := b.object(t.a.Object)
 		if op == nil {
-			b.errorf(nil, "Invalid target", "-target=%s: no object %s is configured or in state.%s", t, a.Object, didYouMean(a.Object, objectNames))
+			b.errorf(nil, "Invalid target", "-target=%s: no object %s is configured or in state.%s", arg, t.a.Object, didYouMean(t.a.Object, objectNames))
 			continue
 		}
-		a.Object = op.name
-		if !b.targetExists(op, a) {
-			b.errorf(nil, "Invalid target", "-target=%s: no record %s is configured or in state.%s", t, a, b.didYouMeanRecord(op, a))
+		t.a.Object = op.name
+		if !t.object && !b.targetExists(op, t) {
+			b.errorf(nil, "Invalid target", "-target=%s: no record %s is configured or in state.%s", arg, t, b.didYouMeanRecord(op, t))
 			continue
 		}
-		ts = append(ts, target{a: a})
+		ts = append(ts, t)
 	}
 	if b.diags.HasErrors() {
 		return errDiags
 	}
 	matches := func(addr, object string) bool {
-		a, err := hcl.ParseAddress(addr)
-		if err != nil {
-			return false
-		}
 		for _, t := range ts {
-			switch {
-			case !strings.EqualFold(t.a.Object, object):
-			case t.object:
-				return true
-			case targets(t.a, a):
+			if strings.EqualFold(t.a.Object, object) && (t.object || t.names(addr)) {
 				return true
 			}
 		}
@@ -415,20 +399,87 @@ func (b *builder) applyTargets(ctx context.Context) error {
 	return nil
 }
 
-// targets reports whether the -target address t names the record a: the
-// same label, and the same instance key unless t has none (then it names
-// every instance).
-func targets(t, a hcl.Address) bool {
-	return t.Label == a.Label && (!t.Keyed || a.Keyed && t.Key == a.Key)
+// target is one -target: an object, a record address (Account.acme,
+// Account.country["DE"], which without its key names every instance), or
+// the address of a record the configuration does not declare
+// (Account["KEY"], Account[Id="001…"]).
+type target struct {
+	a          hcl.Address // the object, and a record's label and key
+	object     bool        // the whole object
+	undeclared string      // an undeclared record's address after the object: ["KEY"] or [Id="…"]
 }
 
-// targetExists reports whether a -target address names a record the
-// configuration declares or state binds (every other record the plan
-// touches — a CSV row inserted or adopted, a scoped delete — has a change).
-func (b *builder) targetExists(op *objPlan, t hcl.Address) bool {
+func (t target) String() string {
+	switch {
+	case t.object:
+		return t.a.Object
+	case t.undeclared != "":
+		return t.a.Object + t.undeclared
+	}
+	return t.a.String()
+}
+
+// names reports whether the record target t names the record at addr.
+func (t target) names(addr string) bool {
+	if t.undeclared != "" {
+		return addr == t.a.Object+t.undeclared
+	}
+	a, err := hcl.ParseAddress(addr)
+	return err == nil && t.a.Label == a.Label && (!t.a.Keyed || a.Keyed && t.a.Key == a.Key)
+}
+
+var undeclaredByID = regexp.MustCompile(`^\[Id="([0-9A-Za-z]+)"\]$`)
+
+// parseTarget reads a -target value.
+func parseTarget(s string) (target, error) {
+	if i := strings.IndexByte(s, '['); i > 0 && !strings.Contains(s[:i], ".") {
+		// An undeclared record: Object["KEY"] or Object[Id="…"].
+		t := target{a: hcl.Address{Object: s[:i]}}
+		if !hclsyntax.ValidIdentifier(t.a.Object) {
+			return t, fmt.Errorf("%q is not an object name", t.a.Object)
+		}
+		if m := undeclaredByID.FindStringSubmatch(s[i:]); m != nil {
+			if !sfid.Valid(m[1]) {
+				return t, fmt.Errorf("%s is not a Salesforce Id", m[1])
+			}
+			t.undeclared = `[Id="` + sfid.To18(m[1]) + `"]`
+			return t, nil
+		}
+		a, err := hcl.ParseAddress(t.a.Object + ".x" + s[i:])
+		if err != nil || !a.Keyed {
+			return t, fmt.Errorf(`want Object, Object.label, Object.label["key"], or Object["key"] or Object[Id="…"] for a record the configuration does not declare`)
+		}
+		t.undeclared = "[" + hcl.QuoteKey(a.Key) + "]"
+		return t, nil
+	}
+	if !strings.Contains(s, ".") {
+		if !hclsyntax.ValidIdentifier(s) {
+			return target{}, fmt.Errorf("%q is not an object name", s)
+		}
+		return target{a: hcl.Address{Object: s}, object: true}, nil
+	}
+	a, err := hcl.ParseAddress(s)
+	if err != nil {
+		return target{}, err
+	}
+	return target{a: a}, nil
+}
+
+// CheckTarget reports whether s can be a -target, without looking at any
+// configuration: an object name, a record address, or the address of a
+// record the configuration does not declare.
+func CheckTarget(s string) error {
+	_, err := parseTarget(s)
+	return err
+}
+
+// targetExists reports whether a -target names a record the configuration
+// declares or state binds, or one the plan changes (a CSV row inserted or
+// adopted, an undeclared record deleted).
+func (b *builder) targetExists(op *objPlan, t target) bool {
 	found := false
-	b.eachKnownAddress(op, func(a hcl.Address) bool {
-		found = targets(t, a)
+	b.eachKnownAddress(op, func(addr string) bool {
+		found = t.names(addr)
 		return !found
 	})
 	return found
@@ -437,32 +488,28 @@ func (b *builder) targetExists(op *objPlan, t hcl.Address) bool {
 // eachKnownAddress calls fn with the addresses of op's object that the
 // configuration's record blocks, the plan's changes and state name, until
 // fn returns false.
-func (b *builder) eachKnownAddress(op *objPlan, fn func(hcl.Address) bool) {
+func (b *builder) eachKnownAddress(op *objPlan, fn func(string) bool) {
 	if op.cfg != nil {
 		for _, r := range op.cfg.Records {
-			if !fn(r.Addr) {
+			if !fn(r.Addr.String()) {
 				return
 			}
 		}
 	}
-	parse := func(addr string) bool {
-		a, err := hcl.ParseAddress(addr)
-		return err != nil || fn(a)
-	}
 	if o := b.plan.Object(op.name); o != nil {
 		for i := range o.Changes {
-			if !parse(o.Changes[i].Address) {
+			if !fn(o.Changes[i].Address) {
 				return
 			}
 		}
 		for _, addr := range o.Forget {
-			if !parse(addr) {
+			if !fn(addr) {
 				return
 			}
 		}
 	}
 	for r := range b.st.Bindings(op.name) {
-		if !parse(r.Address) {
+		if !fn(r.Address) {
 			return
 		}
 	}
@@ -470,12 +517,14 @@ func (b *builder) eachKnownAddress(op *objPlan, fn func(hcl.Address) bool) {
 
 // didYouMeanRecord suggests the known address closest to a -target that
 // names no record.
-func (b *builder) didYouMeanRecord(op *objPlan, t hcl.Address) string {
+func (b *builder) didYouMeanRecord(op *objPlan, t target) string {
 	seen := map[string]bool{}
 	var names []string
-	b.eachKnownAddress(op, func(a hcl.Address) bool {
-		for _, n := range []string{a.String(), hcl.Address{Object: a.Object, Label: a.Label}.String()} {
-			if !seen[n] {
+	b.eachKnownAddress(op, func(addr string) bool {
+		names = append(names, addr)
+		if a, err := hcl.ParseAddress(addr); err == nil && a.Keyed {
+			// A record's every instance.
+			if n := (hcl.Address{Object: a.Object, Label: a.Label}).String(); !seen[n] {
 				seen[n] = true
 				names = append(names, n)
 			}

@@ -72,7 +72,7 @@ func (b blocker) change(ch *planner.Change) []line {
 		// Id and key, so that a reviewer sees what goes.
 		head = clean(ch.Address)
 	}
-	if ch.ID != "" {
+	if ch.ID != "" && !strings.Contains(ch.Address, ch.ID) {
 		head += "  " + clean(ch.ID)
 	}
 	if ch.Action == planner.Delete {

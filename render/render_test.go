@@ -218,7 +218,7 @@ func fixture(t *testing.T) *planner.Plan {
 	add(acct, planner.Change{Action: planner.Delete, Address: "Account.old", ID: "001000000000006AAA",
 		Key: key(t, "External_Id__c", "OLD-001"), Reasons: []planner.Reason{planner.LeftConfig},
 		Cascade: []planner.Cascade{{Object: "Contact", Field: "AccountId", Count: 3, Addresses: []string{"Contact.ann", "Contact.ben"}}}}, nil)
-	add(acct, planner.Change{Action: planner.Delete, Address: `Account.csv["STRAY-9"]`, ID: "001000000000010AAA",
+	add(acct, planner.Change{Action: planner.Delete, Address: `Account["STRAY-9"]`, ID: "001000000000010AAA",
 		Key: key(t, "External_Id__c", "STRAY-9"), Reasons: []planner.Reason{planner.NotDeclared}}, nil)
 
 	// Adopt and rebind.
