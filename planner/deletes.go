@@ -3,9 +3,13 @@ package planner
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/hcl"
+	"github.com/sfsync/sfsync/internal/sfid"
 )
 
 // deletes plans the deletes of each object by its mode: managed records
@@ -54,8 +58,7 @@ func (b *builder) deletes(ctx context.Context) error {
 			b.plan.Warnings = append(b.plan.Warnings, Warning{Address: addr, Message: fmt.Sprintf("%s %s was deleted outside sfsync and is no longer configured; apply forgets it", op.name, r.ID)})
 		}
 	}
-	b.cascades()
-	return nil
+	return b.cascades(ctx)
 }
 
 func (b *builder) deleteChange(op *objPlan, x int32, addr string, reason Reason) Change {
@@ -108,61 +111,111 @@ func undeclaredIDAddress(object, id string) string {
 	return object + `[Id="` + id + `"]`
 }
 
-// cascades adds to each delete the records Salesforce deletes with it that
-// sfsync read: children of configured objects whose relationship to the
-// deleted record's object cascades.
-func (b *builder) cascades() {
+// cascades adds to each delete (and replacement, which deletes the old
+// record) the records Salesforce deletes with it: the children in every
+// relationship to the deleted record's object that cascades on delete
+// (describe's childRelationships[].cascadeDelete: Contacts of an Account,
+// master-detail children). Children of an object the plan read whole are
+// counted from what it read; the others — objects the configuration does
+// not name, or names with a where that may leave children out — are
+// counted with queries of the children's Ids, made only when the plan
+// deletes something.
+func (b *builder) cascades(ctx context.Context) error {
 	for _, op := range b.objects {
 		if op.schema == nil {
 			continue
 		}
-		var dels []int
+		want := map[string]int{} // deleted record's Id → its change
 		for i := range op.changes {
 			if op.changes[i].Action == Delete || op.changes[i].Action == Replace {
-				dels = append(dels, i)
+				want[op.changes[i].ID] = i
 			}
 		}
-		if len(dels) == 0 {
+		if len(want) == 0 {
 			continue
 		}
 		for _, cr := range op.schema.d.ChildRelationships {
 			if !cr.CascadeDelete {
 				continue
 			}
-			child := b.object(cr.ChildSObject)
-			if child == nil || child.ix == nil {
-				continue
-			}
-			col := child.ix.col(cr.Field)
-			if col < 0 {
-				continue
-			}
-			want := map[string]int{}
-			for _, i := range dels {
-				want[op.changes[i].ID] = i
-			}
 			found := map[int]*Cascade{}
-			for x := int32(0); int(x) < child.ix.Len(); x++ {
-				parent := child.ix.Value(x, col)
-				i, ok := want[parent.Canonical()]
+			add := func(parentID, childID, object, field string) {
+				i, ok := want[parentID]
 				if !ok {
-					continue
+					return
 				}
 				c := found[i]
 				if c == nil {
-					c = &Cascade{Object: child.name, Field: child.schema.field(cr.Field).Name}
+					c = &Cascade{Object: object, Field: field}
 					found[i] = c
 				}
 				c.Count++
-				if r, ok := b.st.BindingByID(child.ix.ID(x)); ok {
+				if r, ok := b.st.BindingByID(childID); ok {
 					c.Addresses = append(c.Addresses, r.Address)
 				}
+			}
+			child := b.object(cr.ChildSObject)
+			if child != nil && child.ix != nil && child.ix.full && child.ix.col(cr.Field) >= 0 {
+				col := child.ix.col(cr.Field)
+				name := child.schema.field(cr.Field).Name
+				for x := int32(0); int(x) < child.ix.Len(); x++ {
+					add(child.ix.Value(x, col).Canonical(), child.ix.ID(x), child.name, name)
+				}
+			} else if err := b.queryChildren(ctx, op.name, cr, slices.Sorted(maps.Keys(want)), add); err != nil {
+				return err
 			}
 			for i, c := range found {
 				op.changes[i].Cascade = append(op.changes[i].Cascade, *c)
 			}
 		}
 	}
+	return nil
+}
+
+// queryChildren reads the Ids of the children in relationship cr of the
+// parent object's records parents (18-character Ids, sorted) and calls add for each: in
+// chunks of IN lists, or by reading every child that has a parent when there
+// are many parents. Children of an object the org does not let sfsync
+// query or create (history, feeds) are not looked for: no one manages them
+// as data. A query the org refuses is a warning, not a failed plan.
+func (b *builder) queryChildren(ctx context.Context, parent string, cr bulk.ChildRelationship, parents []string, add func(parentID, childID, object, field string)) error {
+	g, ok := b.global.Object(cr.ChildSObject)
+	if !ok || !g.Queryable || !g.Createable {
+		return nil
+	}
+	object, field := g.Name, cr.Field
+	base := fmt.Sprintf("SELECT Id, %s FROM %s", field, object)
+	row := func(row bulk.Row) error {
+		id, _ := row.Get("Id")
+		parent, _ := row.Get(field)
+		if p, ok := sfid.Canonical(parent); ok {
+			add(string(p[:]), sfid.To18(id), object, field)
+		}
+		return nil
+	}
+	queries := []string{base + " WHERE " + field + " != null"}
+	expect := int64(-1) // unknown: a Bulk query
+	if len(parents) <= scanThreshold {
+		lits := make([]string, len(parents))
+		for i, id := range parents {
+			lits[i] = bulk.QuoteSOQL(id)
+		}
+		queries = queries[:0]
+		for _, cond := range inChunks(field, lits) {
+			queries = append(queries, base+" WHERE "+cond)
+		}
+		expect = int64(len(parents))
+	}
+	for _, soql := range queries {
+		if err := b.rd.query(ctx, "lookup", object, soql, expect, row); err != nil {
+			if msg, ok := soqlError(err); ok {
+				b.plan.Warnings = append(b.plan.Warnings, Warning{Message: fmt.Sprintf("could not look for the %s records that Salesforce deletes with the %s records this plan deletes (%s.%s): %s", object, parent, object, field, msg)})
+				return nil
+			}
+			return fmt.Errorf("look up the %s records deleted with their %s: %w", object, parent, err)
+		}
+	}
+	return nil
 }
 
 // checkDeletes enforces the delete budgets: an object's max_deletes and
