@@ -15,12 +15,16 @@ import (
 )
 
 // order puts the changes into the plan's objects and decides the order of
-// apply: an insert comes after the inserts whose Ids it needs (its level is
-// one more than theirs), so a self-referencing object becomes depth levels;
-// a true record cycle among inserts is broken by inserting one record
-// without the field and setting it in a deferred update; a standard price
-// book entry comes before the other entries of its product. Deletes are
-// leveled by object, children before parents.
+// apply. Inserts and updates are grouped into levels: a record comes after
+// the inserts whose Ids it needs (its level is one more than theirs), so a
+// self-referencing object becomes depth levels; a record that takes a value
+// of a unique field that an update gives up comes after that update, since
+// Salesforce refuses a duplicate value even for a moment (a key swap); a
+// standard price book entry comes before the other entries of its product.
+// A true record cycle among inserts is broken by inserting one record
+// without the field and setting it in a deferred update; a cycle that
+// cannot be broken so is an error. Deletes are leveled by object, children
+// before parents.
 func (b *builder) order(ctx context.Context) error {
 	for _, op := range b.objects {
 		if len(op.changes) == 0 && op.unchanged == 0 && len(op.forget) == 0 {
@@ -29,9 +33,13 @@ func (b *builder) order(ctx context.Context) error {
 		b.plan.Objects = append(b.plan.Objects, &ObjectPlan{Object: op.name, Changes: op.changes, Unchanged: op.unchanged, Forget: op.forget})
 		op.changes = nil
 	}
-	g := newInsertGraph(b.plan)
+	g := newWriteGraph(b.plan)
 	b.standardPriceFirst(g)
 	if err := b.breakCycles(g); err != nil {
+		return err
+	}
+	b.uniqueValuesFreedFirst(g)
+	if err := b.checkAcyclic(g); err != nil {
 		return err
 	}
 	maxLevel := g.levels()
@@ -52,13 +60,15 @@ func (b *builder) order(ctx context.Context) error {
 	return nil
 }
 
-// insertGraph is the graph of the plan's inserts (and replacements, which
-// insert): an edge from a record to each record it needs the Id of.
-type insertGraph struct {
+// writeGraph is the graph of the plan's writes — inserts (and
+// replacements, which insert) and updates (and adoptions and rebinds that
+// update fields) — with an edge from a record to each record it must be
+// written after: the inserts whose Ids it needs, and the order-only edges.
+type writeGraph struct {
 	nodes  []*Change
-	byAddr map[string]int
+	byAddr map[string]int // the inserts, by address
 	edges  [][]gedge
-	extra  [][]int // order-only edges (standard price first)
+	extra  [][]orderEdge // order-only edges
 	level  []int
 	// deferred are the updates that close broken cycles.
 	deferred []*Change
@@ -69,19 +79,40 @@ type gedge struct {
 	field int // index into the from node's Fields
 }
 
-func newInsertGraph(p *Plan) *insertGraph {
-	g := &insertGraph{byAddr: map[string]int{}}
+// orderEdge orders two writes that do not refer to each other; why says
+// why, for an error.
+type orderEdge struct {
+	to  int
+	why string
+}
+
+// isUpdate reports whether a change is written by an update job.
+func isUpdate(ch *Change) bool {
+	switch ch.Action {
+	case Update:
+		return true
+	case Adopt, Rebind:
+		return ch.ChangedFields() > 0
+	}
+	return false
+}
+
+func newWriteGraph(p *Plan) *writeGraph {
+	g := &writeGraph{byAddr: map[string]int{}}
 	for _, o := range p.Objects {
 		for i := range o.Changes {
 			ch := &o.Changes[i]
-			if ch.Action == Insert || ch.Action == Replace {
+			switch {
+			case ch.Action == Insert || ch.Action == Replace:
 				g.byAddr[ch.Address] = len(g.nodes)
+				g.nodes = append(g.nodes, ch)
+			case isUpdate(ch):
 				g.nodes = append(g.nodes, ch)
 			}
 		}
 	}
 	g.edges = make([][]gedge, len(g.nodes))
-	g.extra = make([][]int, len(g.nodes))
+	g.extra = make([][]orderEdge, len(g.nodes))
 	for i, ch := range g.nodes {
 		for j, f := range ch.Fields {
 			if f.Ref == "" {
@@ -95,8 +126,9 @@ func newInsertGraph(p *Plan) *insertGraph {
 	return g
 }
 
-// levels computes every insert's level and returns the highest.
-func (g *insertGraph) levels() int {
+// levels computes every write's level and returns the highest. The graph
+// has no cycle (checkAcyclic).
+func (g *writeGraph) levels() int {
 	g.level = make([]int, len(g.nodes))
 	state := make([]uint8, len(g.nodes))
 	top := 0
@@ -106,7 +138,7 @@ func (g *insertGraph) levels() int {
 		case 2:
 			return g.level[i]
 		case 1:
-			return 0 // cycles were broken; only order-only edges can loop
+			return 0 // not reached: checkAcyclic refused cycles
 		}
 		state[i] = 1
 		lv := 0
@@ -115,8 +147,8 @@ func (g *insertGraph) levels() int {
 				lv = max(lv, visit(e.to)+1)
 			}
 		}
-		for _, to := range g.extra[i] {
-			lv = max(lv, visit(to)+1)
+		for _, e := range g.extra[i] {
+			lv = max(lv, visit(e.to)+1)
 		}
 		state[i] = 2
 		g.level[i] = lv
@@ -134,7 +166,7 @@ func (g *insertGraph) levels() int {
 // deferring one field of the cycle: the first, in address and field order,
 // that may be left out of an insert (nillable) and set later (updateable).
 // A cycle without such a field is an error.
-func (b *builder) breakCycles(g *insertGraph) error {
+func (b *builder) breakCycles(g *writeGraph) error {
 	for {
 		cyc := g.findCycle()
 		if cyc == nil {
@@ -177,7 +209,7 @@ type cycleStep struct{ node, edge int }
 
 // findCycle returns a cycle of the graph's reference edges (without
 // order-only edges), starting from the lowest node, or nil.
-func (g *insertGraph) findCycle() []cycleStep {
+func (g *writeGraph) findCycle() []cycleStep {
 	state := make([]uint8, len(g.nodes))
 	var stack []cycleStep
 	var found []cycleStep
@@ -224,7 +256,7 @@ func (g *insertGraph) findCycle() []cycleStep {
 // product's entry in the standard price book comes before its entries in
 // other price books: Salesforce refuses the others until the standard
 // price exists.
-func (b *builder) standardPriceFirst(g *insertGraph) {
+func (b *builder) standardPriceFirst(g *writeGraph) {
 	value := func(ch *Change, field string) string {
 		for _, f := range ch.Fields {
 			if strings.EqualFold(f.Field, field) {
@@ -237,19 +269,132 @@ func (b *builder) standardPriceFirst(g *insertGraph) {
 		return ""
 	}
 	std := map[string]int{}
+	entry := func(ch *Change) bool {
+		return strings.EqualFold(ch.Object, "PricebookEntry") && (ch.Action == Insert || ch.Action == Replace)
+	}
 	for i, ch := range g.nodes {
-		if strings.EqualFold(ch.Object, "PricebookEntry") && b.stdPricebook != "" && value(ch, "Pricebook2Id") == toID18(b.stdPricebook) {
+		if entry(ch) && b.stdPricebook != "" && value(ch, "Pricebook2Id") == toID18(b.stdPricebook) {
 			std[value(ch, "Product2Id")] = i
 		}
 	}
 	for i, ch := range g.nodes {
-		if !strings.EqualFold(ch.Object, "PricebookEntry") {
+		if !entry(ch) {
 			continue
 		}
 		if s, ok := std[value(ch, "Product2Id")]; ok && s != i {
-			g.extra[i] = append(g.extra[i], s)
+			g.extra[i] = append(g.extra[i], orderEdge{to: s, why: fmt.Sprintf("%s is a price of the product whose standard price %s sets", ch.Address, g.nodes[s].Address)})
 		}
 	}
+}
+
+// uniqueValuesFreedFirst orders a write that takes a value of a unique
+// field after the update that gives that value up, in the same object:
+// Salesforce checks uniqueness record by record as it writes, so the value
+// must be free first. (A replaced record gives its values up when it is
+// deleted, before every insert and update; a deleted one only after them,
+// which the configuration cannot need: a desired record with a deleted
+// record's key is that record.)
+func (b *builder) uniqueValuesFreedFirst(g *writeGraph) {
+	type uniqueValue struct{ object, field, value string }
+	freed := map[uniqueValue][]int{}
+	unique := func(ch *Change, field string) (bool, bool) {
+		s := b.schema(ch.Object)
+		if s == nil {
+			return false, false
+		}
+		f := s.field(field)
+		return f != nil && f.Unique, f != nil && f.CaseSensitive
+	}
+	for i, ch := range g.nodes {
+		if !isUpdate(ch) {
+			continue
+		}
+		for _, f := range ch.Fields {
+			if f.Old.IsNull() || !f.Changed() {
+				continue
+			}
+			if u, cs := unique(ch, f.Field); u {
+				k := uniqueValue{strings.ToLower(ch.Object), strings.ToLower(f.Field), f.Old.Key(cs)}
+				freed[k] = append(freed[k], i)
+			}
+		}
+	}
+	if len(freed) == 0 {
+		return
+	}
+	for i, ch := range g.nodes {
+		for _, f := range ch.Fields {
+			if f.Ref != "" || f.New.IsNull() || f.Deferred || isUpdate(ch) && !f.Changed() {
+				continue
+			}
+			u, cs := unique(ch, f.Field)
+			if !u {
+				continue
+			}
+			for _, from := range freed[uniqueValue{strings.ToLower(ch.Object), strings.ToLower(f.Field), f.New.Key(cs)}] {
+				if from != i {
+					why := fmt.Sprintf("%s takes %s = %s from %s", ch.Address, f.Field, f.New.Display(), g.nodes[from].Address)
+					g.extra[i] = append(g.extra[i], orderEdge{to: from, why: why})
+				}
+			}
+		}
+	}
+}
+
+// checkAcyclic reports a cycle of writes that must each come after the
+// next — a swap of unique values, or a record that takes a unique value an
+// update gives up while that update needs the record's Id — as an error.
+func (b *builder) checkAcyclic(g *writeGraph) error {
+	state := make([]uint8, len(g.nodes))
+	var stack []string // why each step of the path is ordered
+	var path []int
+	var cycle []string
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		state[i] = 1
+		path = append(path, i)
+		step := func(to int, why string) bool {
+			stack = append(stack, why)
+			switch state[to] {
+			case 0:
+				if visit(to) {
+					return true
+				}
+			case 1:
+				at := slices.Index(path, to)
+				cycle = slices.Clone(stack[at:])
+				return true
+			}
+			stack = stack[:len(stack)-1]
+			return false
+		}
+		for _, e := range g.edges[i] {
+			f := g.nodes[i].Fields[e.field]
+			if !f.Deferred && step(e.to, fmt.Sprintf("%s needs the Id of %s (%s)", g.nodes[i].Address, g.nodes[e.to].Address, f.Field)) {
+				return true
+			}
+		}
+		for _, e := range g.extra[i] {
+			if step(e.to, e.why) {
+				return true
+			}
+		}
+		path = path[:len(path)-1]
+		state[i] = 2
+		return false
+	}
+	order := make([]int, len(g.nodes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, c int) int { return CompareAddresses(g.nodes[a].Address, g.nodes[c].Address) })
+	for _, i := range order {
+		if state[i] == 0 && visit(i) {
+			b.errorf(nil, "Changes cannot be ordered", "Each of these records must be written after the one it names, in a circle:\n  %s\nSalesforce refuses a duplicate value of a unique field even for a moment, so no order of writes works. Make the change in two applies: first give one of the records a value no other record has, then the value it should have.", strings.Join(cycle, "\n  "))
+			return errDiags
+		}
+	}
+	return nil
 }
 
 func toID18(id string) string {
