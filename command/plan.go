@@ -89,10 +89,8 @@ func (t targetFlags) Set(s string) error {
 	if s == "" {
 		return errors.New("-target needs an address")
 	}
-	if strings.Contains(s, ".") {
-		if _, err := hcl.ParseAddress(s); err != nil {
-			return err
-		}
+	if err := planner.CheckTarget(s); err != nil {
+		return err
 	}
 	*t.list = append(*t.list, s)
 	return nil

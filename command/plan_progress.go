@@ -81,7 +81,7 @@ func progressText(ev planner.ProgressEvent) string {
 	switch ev.Step {
 	case "describe":
 		if ev.Done {
-			return fmt.Sprintf("Described %d objects", ev.Rows)
+			return "Described " + countNoun(int(ev.Rows), "object")
 		}
 		return "Describing objects..."
 	case "query":

@@ -50,3 +50,18 @@ func TestPlanProgress(t *testing.T) {
 		t.Errorf("the last line is not cleared: %q", out)
 	}
 }
+
+func TestProgressTextCounts(t *testing.T) {
+	for _, tc := range []struct {
+		ev   planner.ProgressEvent
+		want string
+	}{
+		{planner.ProgressEvent{Step: "describe", Rows: 1, Done: true}, "Described 1 object"},
+		{planner.ProgressEvent{Step: "describe", Rows: 3, Done: true}, "Described 3 objects"},
+		{planner.ProgressEvent{Step: "query", Object: "Account", Rows: 1, Done: true}, "Read 1 record of Account"},
+	} {
+		if got := progressText(tc.ev); got != tc.want {
+			t.Errorf("progressText(%+v) = %q, want %q", tc.ev, got, tc.want)
+		}
+	}
+}

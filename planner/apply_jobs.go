@@ -50,12 +50,14 @@ type execJob struct {
 
 // schedule groups the plan's changes into jobs (JobOf) in the order apply
 // runs them (the order of Plan.Jobs): deletes of replaced records first,
-// then inserts lowest level first (a record's references point at lower
-// levels, so the Ids it needs exist), updates, the deferred updates that
-// close reference cycles, and deletes highest level first (children before
-// their parents). Jobs of one phase and level are independent and may run
-// at the same time. Adoptions and rebinds without changed fields are in no
-// job: apply records them in state before the first job.
+// then inserts and updates lowest level first, at each level the inserts
+// before the updates (a record's references point at lower levels, so the
+// Ids it needs exist, and so does the update that frees a unique value it
+// takes), the deferred updates that close reference cycles, and deletes
+// highest level first (children before their parents). Jobs of one phase
+// and level are independent and may run at the same time. Adoptions and
+// rebinds without changed fields are in no job: apply records them in
+// state before the first job.
 //
 // A replacement deletes the old record before inserting the new one. The
 // other order — insert, then delete — would keep the old record if the

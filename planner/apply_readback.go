@@ -208,7 +208,7 @@ func (a *applier) compare(address string, f FieldChange, got string) {
 	case f.Sensitive:
 		msg = fmt.Sprintf("the org stored another value of %s than apply wrote (sensitive: values not shown); a trigger, workflow or flow may have changed it", f.Field)
 	case err != nil:
-		msg = fmt.Sprintf("the org stored %s = %q, which is not a %s value; apply wrote %s", f.Field, got, f.New.Type(), f.New.Display())
+		msg = fmt.Sprintf("the org stored %s = %q, which is not %s value; apply wrote %s", f.Field, got, withArticle(f.New.Type().String()), f.New.Display())
 	default:
 		msg = fmt.Sprintf("the org stored %s = %s where apply wrote %s (a trigger, workflow or flow, or rounding, changed it)", f.Field, v.Display(), f.New.Display())
 	}

@@ -321,10 +321,12 @@ func TestApplyAdoptRebindDeleteReplace(t *testing.T) {
 	if res.Partial() {
 		t.Fatalf("apply: failures %+v skipped %+v", res.Failures, res.Skipped)
 	}
+	// Inserts and updates run level by level: the update on level 0
+	// before the insert on level 1.
 	want := []string{
 		"delete PricebookEntry 0 bulk2 1 replace",
-		"insert PricebookEntry 1 bulk2 1",
 		"update Account 0 bulk2 1",
+		"insert PricebookEntry 1 bulk2 1",
 		"delete Contact 1 bulk2 1",
 		"delete Account 0 bulk2 1",
 	}

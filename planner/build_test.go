@@ -49,6 +49,27 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// noGolden checks that testdata/name does not exist: a case that no longer
+// produces that output must not keep a golden file that says it does. With
+// -update it removes the file.
+func noGolden(t *testing.T, name string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if _, err := os.Stat(path); err != nil {
+		if !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		return
+	}
+	if *update {
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s is stale: the case no longer produces it (go test ./planner -update removes it)", name)
+}
+
 // clock is the local org's time in these tests, so that SystemModstamps
 // are the same on every run.
 var clock = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -62,7 +83,7 @@ var clock = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 //	-- options --            target ADDRESS | max-deletes N | api auto|bulk|rest | skip-csv-rows
 //	-- *.sfsync.hcl, other files --  the configuration directory
 //
-// In org CSV files and state lines, {Object.Field=Value} stands for the
+// In org CSV files, state lines and options, {Object.Field=Value} stands for the
 // Id of the org record whose Field is Value.
 type fixture struct {
 	t    *testing.T
@@ -130,7 +151,7 @@ func newFixture(t *testing.T, archive string) *fixture {
 				}
 			}
 		case file.Name == "options":
-			for _, line := range strings.Split(strings.TrimSpace(string(file.Data)), "\n") {
+			for _, line := range strings.Split(strings.TrimSpace(f.expand(string(file.Data))), "\n") {
 				k, v, _ := strings.Cut(line, " ")
 				switch k {
 				case "target":
@@ -251,6 +272,17 @@ func TestBuildGolden(t *testing.T) {
 	if len(cases) == 0 {
 		t.Fatal("no cases")
 	}
+	// Every golden file belongs to a case.
+	files, err := filepath.Glob("testdata/build/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		base := strings.TrimSuffix(file, filepath.Ext(file))
+		if _, err := os.Stat(base + ".txtar"); os.IsNotExist(err) {
+			t.Errorf("%s belongs to no case (%s.txtar is missing)", file, base)
+		}
+	}
 	for _, c := range cases {
 		name := strings.TrimSuffix(filepath.Base(c), ".txtar")
 		t.Run(name, func(t *testing.T) {
@@ -261,10 +293,15 @@ func TestBuildGolden(t *testing.T) {
 					t.Fatal("no plan and no diagnostics")
 				}
 				golden(t, "build/"+name+".diags", []byte(diags))
+				for _, ext := range []string{"human", "json", "md"} {
+					noGolden(t, "build/"+name+"."+ext)
+				}
 				return
 			}
 			if diags != "" {
 				golden(t, "build/"+name+".diags", []byte(diags))
+			} else {
+				noGolden(t, "build/"+name+".diags")
 			}
 			stable(p)
 			for _, form := range []struct {

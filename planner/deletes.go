@@ -3,9 +3,13 @@ package planner
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/hcl"
+	"github.com/sfsync/sfsync/internal/sfid"
 )
 
 // deletes plans the deletes of each object by its mode: managed records
@@ -24,6 +28,7 @@ func (b *builder) deletes(ctx context.Context) error {
 			mode = op.cfg.Delete
 		}
 		if op.ix != nil {
+			var undeclared []int32
 			for x := int32(0); int(x) < op.ix.Len(); x++ {
 				if op.ix.idClaim[x] != 0 {
 					continue // declared (or renamed): kept
@@ -36,8 +41,12 @@ func (b *builder) deletes(ctx context.Context) error {
 				case managed:
 					op.changes = append(op.changes, b.deleteChange(op, x, r.Address, reason))
 				case mode == hcl.DeleteScoped && op.ix.flags[x]&flagOutside == 0:
-					op.changes = append(op.changes, b.deleteChange(op, x, op.undeclaredAddress(x), NotDeclared))
+					undeclared = append(undeclared, x)
 				}
+			}
+			addrs := op.undeclaredAddresses(undeclared)
+			for i, x := range undeclared {
+				op.changes = append(op.changes, b.deleteChange(op, x, addrs[i], NotDeclared))
 			}
 		}
 		for _, addr := range sortedKeys(op.gone) {
@@ -49,8 +58,7 @@ func (b *builder) deletes(ctx context.Context) error {
 			b.plan.Warnings = append(b.plan.Warnings, Warning{Address: addr, Message: fmt.Sprintf("%s %s was deleted outside sfsync and is no longer configured; apply forgets it", op.name, r.ID)})
 		}
 	}
-	b.cascades()
-	return nil
+	return b.cascades(ctx)
 }
 
 func (b *builder) deleteChange(op *objPlan, x int32, addr string, reason Reason) Change {
@@ -61,97 +69,189 @@ func (b *builder) deleteChange(op *objPlan, x int32, addr string, reason Reason)
 	return ch
 }
 
-// undeclaredAddress names an org record the configuration does not
-// declare, the way a records_csv row with its key would be named.
-func (op *objPlan) undeclaredAddress(x int32) string {
-	var parts []string
-	for _, k := range op.ix.key {
-		parts = append(parts, op.ix.Raw(x, k))
+// undeclaredAddresses names org records the configuration does not
+// declare (deleted by a scoped object). No record block or CSV row is
+// theirs, so their addresses have no label: Account["STRAY-001"] by the
+// org's key (composite keys joined with |, as for CSV rows), or
+// Account[Id="001…"] when the key does not name the record alone — a key
+// value is empty, the org has other records with the key, or two names
+// would be the same.
+func (op *objPlan) undeclaredAddresses(xs []int32) []string {
+	out := make([]string, len(xs))
+	count := map[string]int{}
+	for i, x := range xs {
+		if len(op.keyFields) == 0 || len(op.ix.lookupKey(op.ix.field(x, 0))) > 1 {
+			continue
+		}
+		parts := make([]string, len(op.keyFields))
+		for n := range op.keyFields {
+			v := op.ix.Value(x, op.ix.key[n])
+			if v.IsNull() {
+				parts = nil
+				break
+			}
+			parts[n] = v.Canonical()
+		}
+		if parts != nil {
+			out[i] = op.name + "[" + hcl.QuoteKey(strings.Join(parts, hcl.KeySeparator)) + "]"
+			count[out[i]]++
+		}
 	}
-	return hcl.Address{Object: op.name, Label: hcl.CSVLabel, Key: strings.Join(parts, hcl.KeySeparator), Keyed: true}.String()
+	for i, x := range xs {
+		if out[i] == "" || count[out[i]] > 1 {
+			out[i] = undeclaredIDAddress(op.name, op.ix.ID(x))
+		}
+	}
+	return out
 }
 
-// cascades adds to each delete the records Salesforce deletes with it that
-// sfsync read: children of configured objects whose relationship to the
-// deleted record's object cascades.
-func (b *builder) cascades() {
+// undeclaredIDAddress names an org record the configuration does not
+// declare by its Id: Account[Id="001…"].
+func undeclaredIDAddress(object, id string) string {
+	return object + `[Id="` + id + `"]`
+}
+
+// cascades adds to each delete (and replacement, which deletes the old
+// record) the records Salesforce deletes with it: the children in every
+// relationship to the deleted record's object that cascades on delete
+// (describe's childRelationships[].cascadeDelete: Contacts of an Account,
+// master-detail children). Children of an object the plan read whole are
+// counted from what it read; the others — objects the configuration does
+// not name, or names with a where that may leave children out — are
+// counted with queries of the children's Ids, made only when the plan
+// deletes something.
+func (b *builder) cascades(ctx context.Context) error {
 	for _, op := range b.objects {
 		if op.schema == nil {
 			continue
 		}
-		var dels []int
+		want := map[string]int{} // deleted record's Id → its change
 		for i := range op.changes {
 			if op.changes[i].Action == Delete || op.changes[i].Action == Replace {
-				dels = append(dels, i)
+				want[op.changes[i].ID] = i
 			}
 		}
-		if len(dels) == 0 {
+		if len(want) == 0 {
 			continue
 		}
 		for _, cr := range op.schema.d.ChildRelationships {
 			if !cr.CascadeDelete {
 				continue
 			}
-			child := b.object(cr.ChildSObject)
-			if child == nil || child.ix == nil {
-				continue
-			}
-			col := child.ix.col(cr.Field)
-			if col < 0 {
-				continue
-			}
-			want := map[string]int{}
-			for _, i := range dels {
-				want[op.changes[i].ID] = i
-			}
 			found := map[int]*Cascade{}
-			for x := int32(0); int(x) < child.ix.Len(); x++ {
-				parent := child.ix.Value(x, col)
-				i, ok := want[parent.Canonical()]
+			add := func(parentID, childID, object, field string) {
+				i, ok := want[parentID]
 				if !ok {
-					continue
+					return
 				}
 				c := found[i]
 				if c == nil {
-					c = &Cascade{Object: child.name, Field: child.schema.field(cr.Field).Name}
+					c = &Cascade{Object: object, Field: field}
 					found[i] = c
 				}
 				c.Count++
-				if r, ok := b.st.BindingByID(child.ix.ID(x)); ok {
+				if r, ok := b.st.BindingByID(childID); ok {
 					c.Addresses = append(c.Addresses, r.Address)
 				}
+			}
+			child := b.object(cr.ChildSObject)
+			if child != nil && child.ix != nil && child.ix.full && child.ix.col(cr.Field) >= 0 {
+				col := child.ix.col(cr.Field)
+				name := child.schema.field(cr.Field).Name
+				for x := int32(0); int(x) < child.ix.Len(); x++ {
+					add(child.ix.Value(x, col).Canonical(), child.ix.ID(x), child.name, name)
+				}
+			} else if err := b.queryChildren(ctx, op.name, cr, slices.Sorted(maps.Keys(want)), add); err != nil {
+				return err
 			}
 			for i, c := range found {
 				op.changes[i].Cascade = append(op.changes[i].Cascade, *c)
 			}
 		}
 	}
+	return nil
+}
+
+// queryChildren reads the Ids of the children in relationship cr of the
+// parent object's records parents (18-character Ids, sorted) and calls add for each: in
+// chunks of IN lists, or by reading every child that has a parent when there
+// are many parents. Children of an object the org does not let sfsync
+// query or create (history, feeds) are not looked for: no one manages them
+// as data. A query the org refuses is a warning, not a failed plan.
+func (b *builder) queryChildren(ctx context.Context, parent string, cr bulk.ChildRelationship, parents []string, add func(parentID, childID, object, field string)) error {
+	g, ok := b.global.Object(cr.ChildSObject)
+	if !ok || !g.Queryable || !g.Createable {
+		return nil
+	}
+	object, field := g.Name, cr.Field
+	base := fmt.Sprintf("SELECT Id, %s FROM %s", field, object)
+	row := func(row bulk.Row) error {
+		id, _ := row.Get("Id")
+		parent, _ := row.Get(field)
+		if p, ok := sfid.Canonical(parent); ok {
+			add(string(p[:]), sfid.To18(id), object, field)
+		}
+		return nil
+	}
+	queries := []string{base + " WHERE " + field + " != null"}
+	expect := int64(-1) // unknown: a Bulk query
+	if len(parents) <= scanThreshold {
+		lits := make([]string, len(parents))
+		for i, id := range parents {
+			lits[i] = bulk.QuoteSOQL(id)
+		}
+		queries = queries[:0]
+		for _, cond := range inChunks(field, lits) {
+			queries = append(queries, base+" WHERE "+cond)
+		}
+		expect = int64(len(parents))
+	}
+	for _, soql := range queries {
+		if err := b.rd.query(ctx, "lookup", object, soql, expect, row); err != nil {
+			if msg, ok := soqlError(err); ok {
+				b.plan.Warnings = append(b.plan.Warnings, Warning{Message: fmt.Sprintf("could not look for the %s records that Salesforce deletes with the %s records this plan deletes (%s.%s): %s", object, parent, object, field, msg)})
+				return nil
+			}
+			return fmt.Errorf("look up the %s records deleted with their %s: %w", object, parent, err)
+		}
+	}
+	return nil
 }
 
 // checkDeletes enforces the delete budgets: an object's max_deletes and
-// the run's -max-deletes.
+// the run's -max-deletes. A replacement deletes a record too, and counts
+// as the closing line counts it.
 func (b *builder) checkDeletes(ctx context.Context) error {
-	total := 0
+	var total Counts
 	for _, o := range b.plan.Objects {
-		n := 0
-		for i := range o.Changes {
-			if o.Changes[i].Action == Delete {
-				n++
-			}
-		}
-		total += n
-		if op := b.object(o.Object); op != nil && op.cfg != nil && op.cfg.MaxDeletes >= 0 && n > op.cfg.MaxDeletes {
+		c := o.Counts()
+		total.add(c)
+		if op := b.object(o.Object); op != nil && op.cfg != nil && op.cfg.MaxDeletes >= 0 && c.Delete > op.cfg.MaxDeletes {
 			rng := op.cfg.DeclRange
-			b.errorf(&rng, "Too many deletes", "The plan deletes %s of %s, more than max_deletes = %d allows. Check that the configuration is complete, or raise max_deletes.", records(n), o.Object, op.cfg.MaxDeletes)
+			b.errorf(&rng, "Too many deletes", "The plan deletes %s of %s%s, more than max_deletes = %d allows. Check that the configuration is complete, or raise max_deletes.", records(c.Delete), o.Object, replacedNote(c), op.cfg.MaxDeletes)
 		}
 	}
-	if b.opts.MaxDeletes >= 0 && total > b.opts.MaxDeletes {
-		b.errorf(nil, "Too many deletes", "The plan deletes %s, more than -max-deletes=%d allows.", records(total), b.opts.MaxDeletes)
+	if b.opts.MaxDeletes >= 0 && total.Delete > b.opts.MaxDeletes {
+		b.errorf(nil, "Too many deletes", "The plan deletes %s%s, more than -max-deletes=%d allows.", records(total.Delete), replacedNote(total), b.opts.MaxDeletes)
 	}
 	if b.diags.HasErrors() {
 		return errDiags
 	}
 	return nil
+}
+
+// replacedNote says how many of the deletes counted in c are replacements.
+func replacedNote(c Counts) string {
+	if c.Replace == 0 {
+		return ""
+	}
+	if c.Replace == c.Delete {
+		if c.Replace == 1 {
+			return " (a replacement: deleted, then inserted again)"
+		}
+		return " (all replacements: deleted, then inserted again)"
+	}
+	return fmt.Sprintf(" (%d of them replacements: deleted, then inserted again)", c.Replace)
 }
 
 // records counts records in words: "1 record", "2 records".

@@ -200,7 +200,7 @@ func (b *builder) diffRecord(op *objPlan, d *desiredRec, reqReported map[*csvPla
 	}
 	if id.flags&flagOutsideWhere != 0 {
 		ch.Reasons = append(ch.Reasons, OutsideWhere)
-		b.plan.Warnings = append(b.plan.Warnings, Warning{Address: d.address(), Message: fmt.Sprintf("found outside where (%s); planned as an update, never as a second insert", op.cfg.Where)})
+		b.plan.Warnings = append(b.plan.Warnings, Warning{Address: d.address(), Message: fmt.Sprintf("found outside where (%s); %s", op.cfg.Where, outsidePlanned(&ch))})
 	}
 	if id.flags&flagKeyRestored != 0 {
 		ch.Reasons = append(ch.Reasons, KeyRestored)
@@ -212,6 +212,19 @@ func (b *builder) diffRecord(op *objPlan, d *desiredRec, reqReported map[*csvPla
 		ch.UnchangedValues = b.unchangedValues(op, d, x)
 	}
 	op.changes = append(op.changes, ch)
+}
+
+// outsidePlanned says how a record found outside where is planned.
+func outsidePlanned(ch *Change) string {
+	switch {
+	case ch.Action == Replace:
+		return "planned as a replacement of that record, never as a second insert"
+	case ch.ChangedFields() > 0:
+		return "planned as an update, never as a second insert"
+	case ch.Action == Rebind:
+		return "re-bound to this address without an org write, never inserted a second time"
+	}
+	return "adopted without an org write, never inserted a second time"
 }
 
 // unchangedValues are the desired values of the managed fields of d that

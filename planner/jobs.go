@@ -53,9 +53,11 @@ func (j Job) Key() JobKey {
 	return JobKey{Object: j.Object, Operation: j.Operation, Level: j.Level, Deferred: j.Deferred, Replace: j.Replace}
 }
 
-// phase orders the parts of apply: replaced records are deleted first, then
-// inserts level by level, updates, deferred updates, and deletes (highest
-// level first, so that children go before their parents).
+// phase orders the parts of apply: replaced records are deleted first,
+// then inserts and updates level by level (at each level the inserts, then
+// the updates), the deferred updates, and deletes (highest level first, so
+// that children go before their parents). Jobs of one phase and level may
+// run at the same time.
 func (k JobKey) phase() int {
 	switch {
 	case k.Replace:
@@ -70,8 +72,17 @@ func (k JobKey) phase() int {
 	return 4
 }
 
+// stage groups the phases whose jobs interleave by level: inserts and
+// updates.
+func (k JobKey) stage() int {
+	if p := k.phase(); p > 1 {
+		return p - 1
+	}
+	return k.phase()
+}
+
 func compareJobKeys(a, b JobKey) int {
-	if c := cmp.Compare(a.phase(), b.phase()); c != 0 {
+	if c := cmp.Compare(a.stage(), b.stage()); c != 0 {
 		return c
 	}
 	if a.phase() == 4 || a.Replace {
@@ -81,7 +92,7 @@ func compareJobKeys(a, b JobKey) int {
 	} else if c := cmp.Compare(a.Level, b.Level); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.Object, b.Object)
+	return cmp.Or(cmp.Compare(a.phase(), b.phase()), cmp.Compare(a.Object, b.Object))
 }
 
 // Batch sizes of the job estimate.

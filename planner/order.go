@@ -4,19 +4,27 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/sfsync/sfsync/hcl"
+	"github.com/sfsync/sfsync/internal/sfid"
 )
 
 // order puts the changes into the plan's objects and decides the order of
-// apply: an insert comes after the inserts whose Ids it needs (its level is
-// one more than theirs), so a self-referencing object becomes depth levels;
-// a true record cycle among inserts is broken by inserting one record
-// without the field and setting it in a deferred update; a standard price
-// book entry comes before the other entries of its product. Deletes are
-// leveled by object, children before parents.
+// apply. Inserts and updates are grouped into levels: a record comes after
+// the inserts whose Ids it needs (its level is one more than theirs), so a
+// self-referencing object becomes depth levels; a record that takes a value
+// of a unique field that an update gives up comes after that update, since
+// Salesforce refuses a duplicate value even for a moment (a key swap); a
+// standard price book entry comes before the other entries of its product.
+// A true record cycle among inserts is broken by inserting one record
+// without the field and setting it in a deferred update; a cycle that
+// cannot be broken so is an error. Deletes are leveled by object, children
+// before parents.
 func (b *builder) order(ctx context.Context) error {
 	for _, op := range b.objects {
 		if len(op.changes) == 0 && op.unchanged == 0 && len(op.forget) == 0 {
@@ -25,9 +33,13 @@ func (b *builder) order(ctx context.Context) error {
 		b.plan.Objects = append(b.plan.Objects, &ObjectPlan{Object: op.name, Changes: op.changes, Unchanged: op.unchanged, Forget: op.forget})
 		op.changes = nil
 	}
-	g := newInsertGraph(b.plan)
+	g := newWriteGraph(b.plan)
 	b.standardPriceFirst(g)
 	if err := b.breakCycles(g); err != nil {
+		return err
+	}
+	b.uniqueValuesFreedFirst(g)
+	if err := b.checkAcyclic(g); err != nil {
 		return err
 	}
 	maxLevel := g.levels()
@@ -48,13 +60,15 @@ func (b *builder) order(ctx context.Context) error {
 	return nil
 }
 
-// insertGraph is the graph of the plan's inserts (and replacements, which
-// insert): an edge from a record to each record it needs the Id of.
-type insertGraph struct {
+// writeGraph is the graph of the plan's writes — inserts (and
+// replacements, which insert) and updates (and adoptions and rebinds that
+// update fields) — with an edge from a record to each record it must be
+// written after: the inserts whose Ids it needs, and the order-only edges.
+type writeGraph struct {
 	nodes  []*Change
-	byAddr map[string]int
+	byAddr map[string]int // the inserts, by address
 	edges  [][]gedge
-	extra  [][]int // order-only edges (standard price first)
+	extra  [][]orderEdge // order-only edges
 	level  []int
 	// deferred are the updates that close broken cycles.
 	deferred []*Change
@@ -65,19 +79,40 @@ type gedge struct {
 	field int // index into the from node's Fields
 }
 
-func newInsertGraph(p *Plan) *insertGraph {
-	g := &insertGraph{byAddr: map[string]int{}}
+// orderEdge orders two writes that do not refer to each other; why says
+// why, for an error.
+type orderEdge struct {
+	to  int
+	why string
+}
+
+// isUpdate reports whether a change is written by an update job.
+func isUpdate(ch *Change) bool {
+	switch ch.Action {
+	case Update:
+		return true
+	case Adopt, Rebind:
+		return ch.ChangedFields() > 0
+	}
+	return false
+}
+
+func newWriteGraph(p *Plan) *writeGraph {
+	g := &writeGraph{byAddr: map[string]int{}}
 	for _, o := range p.Objects {
 		for i := range o.Changes {
 			ch := &o.Changes[i]
-			if ch.Action == Insert || ch.Action == Replace {
+			switch {
+			case ch.Action == Insert || ch.Action == Replace:
 				g.byAddr[ch.Address] = len(g.nodes)
+				g.nodes = append(g.nodes, ch)
+			case isUpdate(ch):
 				g.nodes = append(g.nodes, ch)
 			}
 		}
 	}
 	g.edges = make([][]gedge, len(g.nodes))
-	g.extra = make([][]int, len(g.nodes))
+	g.extra = make([][]orderEdge, len(g.nodes))
 	for i, ch := range g.nodes {
 		for j, f := range ch.Fields {
 			if f.Ref == "" {
@@ -91,8 +126,9 @@ func newInsertGraph(p *Plan) *insertGraph {
 	return g
 }
 
-// levels computes every insert's level and returns the highest.
-func (g *insertGraph) levels() int {
+// levels computes every write's level and returns the highest. The graph
+// has no cycle (checkAcyclic).
+func (g *writeGraph) levels() int {
 	g.level = make([]int, len(g.nodes))
 	state := make([]uint8, len(g.nodes))
 	top := 0
@@ -102,7 +138,7 @@ func (g *insertGraph) levels() int {
 		case 2:
 			return g.level[i]
 		case 1:
-			return 0 // cycles were broken; only order-only edges can loop
+			return 0 // not reached: checkAcyclic refused cycles
 		}
 		state[i] = 1
 		lv := 0
@@ -111,8 +147,8 @@ func (g *insertGraph) levels() int {
 				lv = max(lv, visit(e.to)+1)
 			}
 		}
-		for _, to := range g.extra[i] {
-			lv = max(lv, visit(to)+1)
+		for _, e := range g.extra[i] {
+			lv = max(lv, visit(e.to)+1)
 		}
 		state[i] = 2
 		g.level[i] = lv
@@ -130,7 +166,7 @@ func (g *insertGraph) levels() int {
 // deferring one field of the cycle: the first, in address and field order,
 // that may be left out of an insert (nillable) and set later (updateable).
 // A cycle without such a field is an error.
-func (b *builder) breakCycles(g *insertGraph) error {
+func (b *builder) breakCycles(g *writeGraph) error {
 	for {
 		cyc := g.findCycle()
 		if cyc == nil {
@@ -173,7 +209,7 @@ type cycleStep struct{ node, edge int }
 
 // findCycle returns a cycle of the graph's reference edges (without
 // order-only edges), starting from the lowest node, or nil.
-func (g *insertGraph) findCycle() []cycleStep {
+func (g *writeGraph) findCycle() []cycleStep {
 	state := make([]uint8, len(g.nodes))
 	var stack []cycleStep
 	var found []cycleStep
@@ -220,7 +256,7 @@ func (g *insertGraph) findCycle() []cycleStep {
 // product's entry in the standard price book comes before its entries in
 // other price books: Salesforce refuses the others until the standard
 // price exists.
-func (b *builder) standardPriceFirst(g *insertGraph) {
+func (b *builder) standardPriceFirst(g *writeGraph) {
 	value := func(ch *Change, field string) string {
 		for _, f := range ch.Fields {
 			if strings.EqualFold(f.Field, field) {
@@ -233,19 +269,132 @@ func (b *builder) standardPriceFirst(g *insertGraph) {
 		return ""
 	}
 	std := map[string]int{}
+	entry := func(ch *Change) bool {
+		return strings.EqualFold(ch.Object, "PricebookEntry") && (ch.Action == Insert || ch.Action == Replace)
+	}
 	for i, ch := range g.nodes {
-		if strings.EqualFold(ch.Object, "PricebookEntry") && b.stdPricebook != "" && value(ch, "Pricebook2Id") == toID18(b.stdPricebook) {
+		if entry(ch) && b.stdPricebook != "" && value(ch, "Pricebook2Id") == toID18(b.stdPricebook) {
 			std[value(ch, "Product2Id")] = i
 		}
 	}
 	for i, ch := range g.nodes {
-		if !strings.EqualFold(ch.Object, "PricebookEntry") {
+		if !entry(ch) {
 			continue
 		}
 		if s, ok := std[value(ch, "Product2Id")]; ok && s != i {
-			g.extra[i] = append(g.extra[i], s)
+			g.extra[i] = append(g.extra[i], orderEdge{to: s, why: fmt.Sprintf("%s is a price of the product whose standard price %s sets", ch.Address, g.nodes[s].Address)})
 		}
 	}
+}
+
+// uniqueValuesFreedFirst orders a write that takes a value of a unique
+// field after the update that gives that value up, in the same object:
+// Salesforce checks uniqueness record by record as it writes, so the value
+// must be free first. (A replaced record gives its values up when it is
+// deleted, before every insert and update; a deleted one only after them,
+// which the configuration cannot need: a desired record with a deleted
+// record's key is that record.)
+func (b *builder) uniqueValuesFreedFirst(g *writeGraph) {
+	type uniqueValue struct{ object, field, value string }
+	freed := map[uniqueValue][]int{}
+	unique := func(ch *Change, field string) (bool, bool) {
+		s := b.schema(ch.Object)
+		if s == nil {
+			return false, false
+		}
+		f := s.field(field)
+		return f != nil && f.Unique, f != nil && f.CaseSensitive
+	}
+	for i, ch := range g.nodes {
+		if !isUpdate(ch) {
+			continue
+		}
+		for _, f := range ch.Fields {
+			if f.Old.IsNull() || !f.Changed() {
+				continue
+			}
+			if u, cs := unique(ch, f.Field); u {
+				k := uniqueValue{strings.ToLower(ch.Object), strings.ToLower(f.Field), f.Old.Key(cs)}
+				freed[k] = append(freed[k], i)
+			}
+		}
+	}
+	if len(freed) == 0 {
+		return
+	}
+	for i, ch := range g.nodes {
+		for _, f := range ch.Fields {
+			if f.Ref != "" || f.New.IsNull() || f.Deferred || isUpdate(ch) && !f.Changed() {
+				continue
+			}
+			u, cs := unique(ch, f.Field)
+			if !u {
+				continue
+			}
+			for _, from := range freed[uniqueValue{strings.ToLower(ch.Object), strings.ToLower(f.Field), f.New.Key(cs)}] {
+				if from != i {
+					why := fmt.Sprintf("%s takes %s = %s from %s", ch.Address, f.Field, f.New.Display(), g.nodes[from].Address)
+					g.extra[i] = append(g.extra[i], orderEdge{to: from, why: why})
+				}
+			}
+		}
+	}
+}
+
+// checkAcyclic reports a cycle of writes that must each come after the
+// next — a swap of unique values, or a record that takes a unique value an
+// update gives up while that update needs the record's Id — as an error.
+func (b *builder) checkAcyclic(g *writeGraph) error {
+	state := make([]uint8, len(g.nodes))
+	var stack []string // why each step of the path is ordered
+	var path []int
+	var cycle []string
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		state[i] = 1
+		path = append(path, i)
+		step := func(to int, why string) bool {
+			stack = append(stack, why)
+			switch state[to] {
+			case 0:
+				if visit(to) {
+					return true
+				}
+			case 1:
+				at := slices.Index(path, to)
+				cycle = slices.Clone(stack[at:])
+				return true
+			}
+			stack = stack[:len(stack)-1]
+			return false
+		}
+		for _, e := range g.edges[i] {
+			f := g.nodes[i].Fields[e.field]
+			if !f.Deferred && step(e.to, fmt.Sprintf("%s needs the Id of %s (%s)", g.nodes[i].Address, g.nodes[e.to].Address, f.Field)) {
+				return true
+			}
+		}
+		for _, e := range g.extra[i] {
+			if step(e.to, e.why) {
+				return true
+			}
+		}
+		path = path[:len(path)-1]
+		state[i] = 2
+		return false
+	}
+	order := make([]int, len(g.nodes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, c int) int { return CompareAddresses(g.nodes[a].Address, g.nodes[c].Address) })
+	for _, i := range order {
+		if state[i] == 0 && visit(i) {
+			b.errorf(nil, "Changes cannot be ordered", "Each of these records must be written after the one it names, in a circle:\n  %s\nSalesforce refuses a duplicate value of a unique field even for a moment, so no order of writes works. Make the change in two applies: first give one of the records a value no other record has, then the value it should have.", strings.Join(cycle, "\n  "))
+			return errDiags
+		}
+	}
+	return nil
 }
 
 func toID18(id string) string {
@@ -309,41 +458,35 @@ func (b *builder) applyTargets(ctx context.Context) error {
 	if len(b.opts.Targets) == 0 {
 		return nil
 	}
-	type target struct {
-		a      hcl.Address
-		object bool
-	}
 	var ts []target
-	for _, t := range b.opts.Targets {
-		if !strings.Contains(t, ".") {
-			if b.object(t) == nil {
-				b.errorf(nil, "Invalid target", "-target=%s: no object %s is configured or in state.", t, t)
-				continue
-			}
-			ts = append(ts, target{a: hcl.Address{Object: b.object(t).name}, object: true})
-			continue
-		}
-		a, err := hcl.ParseAddress(t)
+	var objectNames []string
+	for _, op := range b.objects {
+		objectNames = append(objectNames, op.name)
+	}
+	for _, arg := range b.opts.Targets {
+		t, err := parseTarget(arg)
 		if err != nil {
-			b.errorf(nil, "Invalid target", "-target=%s: %v.", t, err)
+			b.errorf(nil, "Invalid target", "-target=%s: %v.", arg, err)
 			continue
 		}
-		ts = append(ts, target{a: a})
+		op := b.object(t.a.Object)
+		if op == nil {
+			b.errorf(nil, "Invalid target", "-target=%s: no object %s is configured or in state.%s", arg, t.a.Object, didYouMean(t.a.Object, objectNames))
+			continue
+		}
+		t.a.Object = op.name
+		if !t.object && !b.targetExists(op, t) {
+			b.errorf(nil, "Invalid target", "-target=%s: no record %s is configured or in state.%s", arg, t, b.didYouMeanRecord(op, t))
+			continue
+		}
+		ts = append(ts, t)
 	}
 	if b.diags.HasErrors() {
 		return errDiags
 	}
 	matches := func(addr, object string) bool {
-		a, err := hcl.ParseAddress(addr)
-		if err != nil {
-			return false
-		}
 		for _, t := range ts {
-			switch {
-			case !strings.EqualFold(t.a.Object, object):
-			case t.object:
-				return true
-			case t.a.Label == a.Label && (!t.a.Keyed || t.a.Key == a.Key && a.Keyed):
+			if strings.EqualFold(t.a.Object, object) && (t.object || t.names(addr)) {
 				return true
 			}
 		}
@@ -399,4 +542,143 @@ func (b *builder) applyTargets(ctx context.Context) error {
 	b.plan.Warnings = slices.DeleteFunc(b.plan.Warnings, func(w Warning) bool { return w.Address != "" && !keep[w.Address] })
 	b.plan.Warnings = append(b.plan.Warnings, Warning{Message: "-target is in effect: this plan covers only the targeted records and the records they need, so it may not be the whole difference between the configuration and the org"})
 	return nil
+}
+
+// target is one -target: an object, a record address (Account.acme,
+// Account.country["DE"], which without its key names every instance), or
+// the address of a record the configuration does not declare
+// (Account["KEY"], Account[Id="001…"]).
+type target struct {
+	a          hcl.Address // the object, and a record's label and key
+	object     bool        // the whole object
+	undeclared string      // an undeclared record's address after the object: ["KEY"] or [Id="…"]
+}
+
+func (t target) String() string {
+	switch {
+	case t.object:
+		return t.a.Object
+	case t.undeclared != "":
+		return t.a.Object + t.undeclared
+	}
+	return t.a.String()
+}
+
+// names reports whether the record target t names the record at addr.
+func (t target) names(addr string) bool {
+	if t.undeclared != "" {
+		return addr == t.a.Object+t.undeclared
+	}
+	a, err := hcl.ParseAddress(addr)
+	return err == nil && t.a.Label == a.Label && (!t.a.Keyed || a.Keyed && t.a.Key == a.Key)
+}
+
+var undeclaredByID = regexp.MustCompile(`^\[Id="([0-9A-Za-z]+)"\]$`)
+
+// parseTarget reads a -target value.
+func parseTarget(s string) (target, error) {
+	if i := strings.IndexByte(s, '['); i > 0 && !strings.Contains(s[:i], ".") {
+		// An undeclared record: Object["KEY"] or Object[Id="…"].
+		t := target{a: hcl.Address{Object: s[:i]}}
+		if !hclsyntax.ValidIdentifier(t.a.Object) {
+			return t, fmt.Errorf("%q is not an object name", t.a.Object)
+		}
+		if m := undeclaredByID.FindStringSubmatch(s[i:]); m != nil {
+			if !sfid.Valid(m[1]) {
+				return t, fmt.Errorf("%s is not a Salesforce Id", m[1])
+			}
+			t.undeclared = `[Id="` + sfid.To18(m[1]) + `"]`
+			return t, nil
+		}
+		a, err := hcl.ParseAddress(t.a.Object + ".x" + s[i:])
+		if err != nil || !a.Keyed {
+			return t, fmt.Errorf(`want Object, Object.label, Object.label["key"], or Object["key"] or Object[Id="…"] for a record the configuration does not declare`)
+		}
+		t.undeclared = "[" + hcl.QuoteKey(a.Key) + "]"
+		return t, nil
+	}
+	if !strings.Contains(s, ".") {
+		if !hclsyntax.ValidIdentifier(s) {
+			return target{}, fmt.Errorf("%q is not an object name", s)
+		}
+		return target{a: hcl.Address{Object: s}, object: true}, nil
+	}
+	a, err := hcl.ParseAddress(s)
+	if err != nil {
+		return target{}, err
+	}
+	return target{a: a}, nil
+}
+
+// CheckTarget reports whether s can be a -target, without looking at any
+// configuration: an object name, a record address, or the address of a
+// record the configuration does not declare.
+func CheckTarget(s string) error {
+	_, err := parseTarget(s)
+	return err
+}
+
+// targetExists reports whether a -target names a record the configuration
+// declares or state binds, or one the plan changes (a CSV row inserted or
+// adopted, an undeclared record deleted).
+func (b *builder) targetExists(op *objPlan, t target) bool {
+	found := false
+	b.eachKnownAddress(op, func(addr string) bool {
+		found = t.names(addr)
+		return !found
+	})
+	return found
+}
+
+// eachKnownAddress calls fn with the addresses of op's object that the
+// configuration's record blocks, the plan's changes and state name, until
+// fn returns false.
+func (b *builder) eachKnownAddress(op *objPlan, fn func(string) bool) {
+	if op.cfg != nil {
+		for _, r := range op.cfg.Records {
+			if !fn(r.Addr.String()) {
+				return
+			}
+		}
+	}
+	if o := b.plan.Object(op.name); o != nil {
+		for i := range o.Changes {
+			if !fn(o.Changes[i].Address) {
+				return
+			}
+		}
+		for _, addr := range o.Forget {
+			if !fn(addr) {
+				return
+			}
+		}
+	}
+	for r := range b.st.Bindings(op.name) {
+		if !fn(r.Address) {
+			return
+		}
+	}
+}
+
+// didYouMeanRecord suggests the known address closest to a -target that
+// names no record.
+func (b *builder) didYouMeanRecord(op *objPlan, t target) string {
+	seen := map[string]bool{}
+	var names []string
+	b.eachKnownAddress(op, func(addr string) bool {
+		names = append(names, addr)
+		if a, err := hcl.ParseAddress(addr); err == nil && a.Keyed {
+			// A record's every instance.
+			if n := (hcl.Address{Object: a.Object, Label: a.Label}).String(); !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+		return true
+	})
+	if best := closest(t.String(), names); best != "" {
+		// Addresses are shown as written, not quoted: their keys are.
+		return " Did you mean " + best + "?"
+	}
+	return ""
 }

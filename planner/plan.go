@@ -132,8 +132,9 @@ func (f FieldChange) Changed() bool {
 type Cascade struct {
 	Object string // the children's object
 	Field  string // their field that refers to the deleted record
-	// Count is the number of such children sfsync knows of; Addresses the
-	// addresses of those it manages, sorted.
+	// Count is the number of such children in the org, as read while
+	// planning (configured or not); Addresses the addresses of those
+	// sfsync manages, sorted.
 	Count     int
 	Addresses []string
 }

@@ -510,3 +510,33 @@ func FuzzDecodeSaved(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTarget(t *testing.T) {
+	for _, tc := range []struct {
+		in, want, err string
+	}{
+		{in: "Account", want: "Account"},
+		{in: "Account.acme", want: "Account.acme"},
+		{in: `Account.country["DE"]`, want: `Account.country["DE"]`},
+		{in: `Account["STRAY-001"]`, want: `Account["STRAY-001"]`},
+		{in: `Account["a.b"]`, want: `Account["a.b"]`},
+		{in: `Account[Id="001000000000001"]`, want: `Account[Id="001000000000001AAA"]`},
+		{in: `Account[Id="001000000000001AAA"]`, want: `Account[Id="001000000000001AAA"]`},
+		{in: `Account[Id="nope"]`, err: "nope is not a Salesforce Id"},
+		{in: `Account[1]`, err: "want Object"},
+		{in: `1Account`, err: "is not an object name"},
+		{in: `Account.acme[`, err: "parse address"},
+	} {
+		got, err := parseTarget(tc.in)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("parseTarget(%s): error %v, want %q", tc.in, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("parseTarget(%s): %v", tc.in, err)
+		case got.String() != tc.want:
+			t.Errorf("parseTarget(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -379,7 +379,7 @@ func decodeValue(parse func(FieldSpec, string) (Value, error), t *FieldType, s *
 		return Value{}, err
 	}
 	if v.Canonical() != *s {
-		return Value{}, fmt.Errorf("%q is not the canonical form of a %s value", *s, *t)
+		return Value{}, fmt.Errorf("%q is not the canonical form of %s value", *s, withArticle(t.String()))
 	}
 	return v, nil
 }

@@ -117,6 +117,16 @@ func createOnly(f *bulk.Field) bool { return f.Createable && !f.Updateable }
 // didYouMean returns ` Did you mean "x"?` for the name closest to given
 // (case-insensitively, at most a third of its length away), or "".
 func didYouMean(given string, names []string) string {
+	best := closest(given, names)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// closest returns the name closest to given (case-insensitively, at most a
+// third of its length away), or "".
+func closest(given string, names []string) string {
 	best, bestD := "", max(2, len(given)/3)+1
 	sorted := slices.Clone(names)
 	slices.Sort(sorted)
@@ -125,10 +135,7 @@ func didYouMean(given string, names []string) string {
 			best, bestD = n, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
+	return best
 }
 
 // picklistAllows reports whether a restricted picklist accepts value:
@@ -165,4 +172,24 @@ func keyTypeOK(f *bulk.Field) bool {
 		return f.Length <= 255
 	}
 	return false
+}
+
+// withArticle puts "a" or "an" before a word, as it is said: an Account, an
+// int, a User, a UnitOfMeasure, a picklist.
+func withArticle(word string) string {
+	lower := strings.ToLower(word)
+	an := false
+	switch {
+	case lower == "":
+	case strings.HasPrefix(lower, "u"):
+		// A "u" said as "you" (User, unique, usage) takes "a".
+		an = !slices.ContainsFunc([]string{"uni", "use", "usa", "usu", "uti", "ura", "uri", "uro"}, func(p string) bool { return strings.HasPrefix(lower, p) })
+	case strings.HasPrefix(lower, "eu"), strings.HasPrefix(lower, "one"):
+	default:
+		an = strings.ContainsRune("aeio", rune(lower[0]))
+	}
+	if an {
+		return "an " + word
+	}
+	return "a " + word
 }

@@ -63,7 +63,7 @@ func (b *builder) validate(ctx context.Context) error {
 				b.errorf(&keyRange, "Unknown key field", "%s has no field %s.%s", s.name, k, didYouMean(k, s.fieldNames()))
 				continue
 			case !keyTypeOK(f):
-				b.errorf(&keyRange, "Invalid key field", "%s.%s is a %s field, which cannot identify records: a key field is text (not long text), a number, a date, a datetime, a boolean or an Id that SOQL can filter on.", s.name, f.Name, f.Type)
+				b.errorf(&keyRange, "Invalid key field", "%s.%s is %s field, which cannot identify records: a key field is text (not long text), a number, a date, a datetime, a boolean or an Id that SOQL can filter on.", s.name, f.Name, withArticle(f.Type))
 				continue
 			}
 			spec, _ := SpecOf(f)
@@ -187,7 +187,7 @@ func (b *builder) checkField(s *objectSchema, name string, rng hclv2.Range) *bul
 		return nil
 	}
 	if _, ok := SpecOf(f); !ok {
-		b.errorf(&rng, "Unsupported field type", "%s.%s is a %s field, which sfsync cannot write through the Bulk API.", s.name, f.Name, f.Type)
+		b.errorf(&rng, "Unsupported field type", "%s.%s is %s field, which sfsync cannot write through the Bulk API.", s.name, f.Name, withArticle(f.Type))
 		return nil
 	}
 	return f
@@ -226,7 +226,7 @@ func (b *builder) checkRelationship(s *objectSchema, c hcl.CSVColumn, rng hclv2.
 		b.errorf(&rng, "Unknown field", "Column %s names %s records by %s, but %s has no field %s.%s", c.Name, ps.name, c.ParentField, ps.name, c.ParentField, didYouMean(c.ParentField, ps.fieldNames()))
 		return "", nil, nil
 	case !keyTypeOK(pf):
-		b.errorf(&rng, "Invalid relationship column", "Column %s names %s records by %s, a %s field, which cannot identify a record.", c.Name, ps.name, pf.Name, pf.Type)
+		b.errorf(&rng, "Invalid relationship column", "Column %s names %s records by %s, %s field, which cannot identify a record.", c.Name, ps.name, pf.Name, withArticle(pf.Type))
 		return "", nil, nil
 	}
 	id := strings.ToLower(ps.name + "." + pf.Name)
@@ -305,9 +305,46 @@ func (b *builder) removedObjects(ctx context.Context) error {
 			s := newObjectSchema(d)
 			b.schemas[strings.ToLower(s.name)] = s
 			op.name, op.schema = s.name, s
+			b.stateKeyFields(op, name)
 		}
 		b.objects = append(b.objects, op)
 		b.objByName[strings.ToLower(op.name)] = op
 	}
 	return nil
+}
+
+// stateKeyFields makes the key fields of a removed object those state
+// recorded for its records (sorted by name: the configuration's order is
+// gone with its block), so that its deletes are listed by key as the org
+// has it. Fields the org no longer has, or that cannot be keys, are left
+// out.
+func (b *builder) stateKeyFields(op *objPlan, stateName string) {
+	names := map[string]string{} // lower-case → describe spelling
+	for _, rec := range b.st.Records(stateName) {
+		for k := range rec.Key {
+			if _, seen := names[strings.ToLower(k)]; seen {
+				continue
+			}
+			if f := op.schema.field(k); f != nil && keyTypeOK(f) {
+				names[strings.ToLower(k)] = f.Name
+			} else {
+				names[strings.ToLower(k)] = ""
+			}
+		}
+	}
+	var fields []string
+	for _, n := range names {
+		if n != "" {
+			fields = append(fields, n)
+		}
+	}
+	slices.Sort(fields)
+	for _, n := range fields {
+		f := op.schema.field(n)
+		spec, _ := SpecOf(f)
+		op.keyFields = append(op.keyFields, f.Name)
+		op.keySpecs = append(op.keySpecs, spec)
+		op.keyCS = append(op.keyCS, f.CaseSensitive)
+	}
+	op.cols = slices.Clone(op.keyFields)
 }

@@ -299,7 +299,7 @@ func FromCty(spec FieldSpec, v cty.Value) (Value, error) {
 		switch spec.Type {
 		case TypeText, TypePicklist, TypeMultiPicklist, TypeInteger, TypeNumber:
 		default:
-			return Value{}, fmt.Errorf("a number cannot be the value of a %s field", spec.Type)
+			return Value{}, fmt.Errorf("a number cannot be the value of %s field", withArticle(spec.Type.String()))
 		}
 		text := bigFloatText(v.AsBigFloat())
 		if spec.Type == TypeText || spec.Type == TypePicklist || spec.Type == TypeMultiPicklist {
@@ -315,12 +315,12 @@ func FromCty(spec FieldSpec, v cty.Value) (Value, error) {
 		switch spec.Type {
 		case TypeText, TypePicklist, TypeBoolean:
 		default:
-			return Value{}, fmt.Errorf("a bool cannot be the value of a %s field", spec.Type)
+			return Value{}, fmt.Errorf("a bool cannot be the value of %s field", withArticle(spec.Type.String()))
 		}
 		return parseString(spec, strconv.FormatBool(v.True()))
 	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
 		if spec.Type != TypeMultiPicklist {
-			return Value{}, fmt.Errorf("a list is only a value for a multi-select picklist, not for a %s field", spec.Type)
+			return Value{}, fmt.Errorf("a list is only a value for a multi-select picklist, not for %s field", withArticle(spec.Type.String()))
 		}
 		var items []string
 		for it := v.ElementIterator(); it.Next(); {
@@ -335,7 +335,7 @@ func FromCty(spec FieldSpec, v cty.Value) (Value, error) {
 		}
 		return multiPicklist(items), nil
 	}
-	return Value{}, fmt.Errorf("a %s cannot be a field value", ty.FriendlyName())
+	return Value{}, fmt.Errorf("%s cannot be a field value", withArticle(ty.FriendlyName()))
 }
 
 func elementDesc(e cty.Value) string {

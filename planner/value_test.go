@@ -541,3 +541,25 @@ func FuzzValueRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func TestWithArticle(t *testing.T) {
+	for word, want := range map[string]string{
+		"Account":         "an Account",
+		"Opportunity":     "an Opportunity",
+		"Contact":         "a Contact",
+		"int":             "an int",
+		"address":         "an address",
+		"encryptedstring": "an encryptedstring",
+		"User":            "a User",
+		"UnitOfMeasure":   "a UnitOfMeasure",
+		"Upload__c":       "an Upload__c",
+		"picklist":        "a picklist",
+		"object":          "an object",
+		"list of string":  "a list of string",
+		"Euro__c":         "a Euro__c",
+	} {
+		if got := withArticle(word); got != want {
+			t.Errorf("withArticle(%q) = %q, want %q", word, got, want)
+		}
+	}
+}

@@ -246,7 +246,7 @@ func (b *builder) checkValue(f *bulk.Field, v Value, who func() string, rng hclv
 	case TypeID:
 		if strings.EqualFold(f.Type, "reference") && len(f.ReferenceTo) > 0 {
 			if obj := b.prefixObject(sfid.Prefix(v.s)); obj != "" && !slices.ContainsFunc(f.ReferenceTo, func(o string) bool { return strings.EqualFold(o, obj) }) {
-				b.errorf(&rng, "Reference to the wrong object", "%s: %s is the Id of a %s record, but %s refers to %s records.", who(), v.Display(), obj, f.Name, strings.Join(f.ReferenceTo, " or "))
+				b.errorf(&rng, "Reference to the wrong object", "%s: %s is the Id of %s record, but %s refers to %s records.", who(), v.Display(), withArticle(obj), f.Name, strings.Join(f.ReferenceTo, " or "))
 				return v, false
 			}
 		}
@@ -267,7 +267,7 @@ func (b *builder) checkRefTarget(f *bulk.Field, object, who string, rng hclv2.Ra
 	if slices.ContainsFunc(f.ReferenceTo, func(o string) bool { return strings.EqualFold(o, object) }) {
 		return true
 	}
-	b.errorf(&rng, "Reference to the wrong object", "%s refers to a %s record, but %s refers to %s records.", who, object, f.Name, strings.Join(f.ReferenceTo, " or "))
+	b.errorf(&rng, "Reference to the wrong object", "%s refers to %s record, but %s refers to %s records.", who, withArticle(object), f.Name, strings.Join(f.ReferenceTo, " or "))
 	return false
 }
 

@@ -37,9 +37,11 @@ const (
 	knownAfter    = "(known after apply)"
 )
 
-// marker is the symbol an action is shown with.
-func marker(a planner.Action) string {
-	switch a {
+// marker is the symbol a change is shown with. An adoption or rebind that
+// also updates fields is an update of the record (~); without field changes
+// it only binds state (<=).
+func marker(ch *planner.Change) string {
+	switch ch.Action {
 	case planner.Insert:
 		return "+"
 	case planner.Update, planner.DeferredUpdate:
@@ -49,6 +51,9 @@ func marker(a planner.Action) string {
 	case planner.Replace:
 		return "-/+"
 	case planner.Adopt, planner.Rebind:
+		if ch.ChangedFields() > 0 {
+			return "~"
+		}
 		return "<="
 	}
 	return "?"
@@ -67,7 +72,7 @@ func (b blocker) change(ch *planner.Change) []line {
 		// Id and key, so that a reviewer sees what goes.
 		head = clean(ch.Address)
 	}
-	if ch.ID != "" {
+	if ch.ID != "" && !strings.Contains(ch.Address, ch.ID) {
 		head += "  " + clean(ch.ID)
 	}
 	if ch.Action == planner.Delete {
@@ -80,14 +85,22 @@ func (b blocker) change(ch *planner.Change) []line {
 		}
 		head = b.st.paint(b.st.redBold, head)
 	}
-	lines := []line{{mark: marker(ch.Action), text: head}}
+	lines := []line{{mark: marker(ch), text: head}}
 	note := func(s string) { lines = append(lines, line{depth: 1, text: "# " + s}) }
 
 	switch ch.Action {
 	case planner.Adopt:
-		note("adopt: found in the org by key; bound to this address without an org write")
+		if ch.ChangedFields() > 0 {
+			note("adopt: found in the org by key; bound to this address and updated")
+		} else {
+			note("adopt: found in the org by key; bound to this address without an org write")
+		}
 	case planner.Rebind:
-		note("rebind: moved from " + clean(ch.From) + " (label renamed, same key); no org write")
+		if ch.ChangedFields() > 0 {
+			note("rebind: moved from " + clean(ch.From) + " (label renamed, same key) and updated")
+		} else {
+			note("rebind: moved from " + clean(ch.From) + " (label renamed, same key); no org write")
+		}
 	case planner.Replace:
 		note("replace: a create-only field changes, so the record is deleted and inserted again")
 	case planner.DeferredUpdate:
@@ -108,8 +121,12 @@ func (b blocker) change(ch *planner.Change) []line {
 
 // cascadeText warns about the children a delete takes with it.
 func cascadeText(c planner.Cascade) string {
-	s := fmt.Sprintf("Warning: deleting it also deletes %s that refer to it by %s",
-		plural(c.Count, clean(c.Object)+" record", clean(c.Object)+" records"), clean(c.Field))
+	verb := "refer"
+	if c.Count == 1 {
+		verb = "refers"
+	}
+	s := fmt.Sprintf("Warning: deleting it also deletes %s that %s to it by %s",
+		plural(c.Count, clean(c.Object)+" record", clean(c.Object)+" records"), verb, clean(c.Field))
 	if len(c.Addresses) == 0 {
 		return s
 	}

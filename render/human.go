@@ -118,8 +118,8 @@ func writeWarnings(w io.Writer, st styler, ws []planner.Warning) {
 func writeLegend(w io.Writer, st styler, p *planner.Plan) {
 	used := map[string]bool{}
 	for _, o := range p.Objects {
-		for _, ch := range o.Changes {
-			used[marker(ch.Action)] = true
+		for i := range o.Changes {
+			used[marker(&o.Changes[i])] = true
 		}
 	}
 	legend := []struct{ mark, text string }{

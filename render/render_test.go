@@ -218,7 +218,7 @@ func fixture(t *testing.T) *planner.Plan {
 	add(acct, planner.Change{Action: planner.Delete, Address: "Account.old", ID: "001000000000006AAA",
 		Key: key(t, "External_Id__c", "OLD-001"), Reasons: []planner.Reason{planner.LeftConfig},
 		Cascade: []planner.Cascade{{Object: "Contact", Field: "AccountId", Count: 3, Addresses: []string{"Contact.ann", "Contact.ben"}}}}, nil)
-	add(acct, planner.Change{Action: planner.Delete, Address: `Account.csv["STRAY-9"]`, ID: "001000000000010AAA",
+	add(acct, planner.Change{Action: planner.Delete, Address: `Account["STRAY-9"]`, ID: "001000000000010AAA",
 		Key: key(t, "External_Id__c", "STRAY-9"), Reasons: []planner.Reason{planner.NotDeclared}}, nil)
 
 	// Adopt and rebind.
@@ -710,5 +710,59 @@ func TestMarkdownFence(t *testing.T) {
 	out := string(render(t, Markdown{}, p))
 	if !strings.Contains(out, "`````diff\n") || !strings.Contains(out, "\n`````\n\n</details>") {
 		t.Errorf("the fence is not longer than the value's backticks:\n%s", out)
+	}
+}
+
+func TestCascadeText(t *testing.T) {
+	for _, tc := range []struct {
+		c    planner.Cascade
+		want string
+	}{
+		{planner.Cascade{Object: "Contact", Field: "AccountId", Count: 1},
+			"Warning: deleting it also deletes 1 Contact record that refers to it by AccountId"},
+		{planner.Cascade{Object: "Contact", Field: "AccountId", Count: 2, Addresses: []string{"Contact.ann"}},
+			"Warning: deleting it also deletes 2 Contact records that refer to it by AccountId: Contact.ann and 1 more"},
+	} {
+		if got := cascadeText(tc.c); got != tc.want {
+			t.Errorf("cascadeText(%+v):\n got %s\nwant %s", tc.c, got, tc.want)
+		}
+	}
+}
+
+// TestLegend checks that the legend explains exactly the markers a plan
+// shows: an adoption that also updates fields is an update (~), one that
+// does not only binds state (<=).
+func TestLegend(t *testing.T) {
+	text := func(s string) planner.Value {
+		v, err := planner.ParseCell(planner.FieldSpec{Type: planner.TypeText}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	updating := planner.Change{Action: planner.Adopt, Address: "Account.a", Object: "Account", ID: "001000000000001AAA",
+		Fields: []planner.FieldChange{{Field: "Name", Old: text("Old"), New: text("New")}}}
+	binding := planner.Change{Action: planner.Rebind, Address: "Account.b", From: "Account.x", Object: "Account", ID: "001000000000002AAA"}
+	for _, tc := range []struct {
+		name      string
+		changes   []planner.Change
+		want, not []string
+	}{
+		{"adopt and update", []planner.Change{updating}, []string{"    ~ update\n", " ~ Account.a  001000000000001AAA\n", "bound to this address and updated"}, []string{"<=", "without an org write"}},
+		{"rebind only", []planner.Change{binding}, []string{"   <= adopt or rebind", " <= Account.b  001000000000002AAA\n"}, []string{"~ update"}},
+		{"both", []planner.Change{updating, binding}, []string{"    ~ update\n", "   <= adopt or rebind"}, nil},
+	} {
+		p := &planner.Plan{Objects: []*planner.ObjectPlan{{Object: "Account", Changes: tc.changes}}}
+		out := string(render(t, Human{}, p))
+		for _, s := range tc.want {
+			if !strings.Contains(out, s) {
+				t.Errorf("%s: the plan lacks %q:\n%s", tc.name, s, out)
+			}
+		}
+		for _, s := range tc.not {
+			if strings.Contains(out, s) {
+				t.Errorf("%s: the plan has %q:\n%s", tc.name, s, out)
+			}
+		}
 	}
 }
