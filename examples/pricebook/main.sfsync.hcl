@@ -6,6 +6,9 @@
 
 org {
   local = ".sfsync/localorg"
+  # Pinned: login variables in your shell (SFSYNC_ACCESS_TOKEN, SFSYNC_AUTH,
+  # ...) never send this example to a real org.
+  auth = "local"
 }
 
 # The standard price book exists in every org; it is looked up, not

@@ -9,6 +9,9 @@
 
 org {
   local = ".sfsync/localorg"
+  # Pinned: login variables in your shell (SFSYNC_ACCESS_TOKEN, SFSYNC_AUTH,
+  # ...) never send this example to a real org.
+  auth = "local"
 }
 
 variable "industry" {
