@@ -66,7 +66,9 @@ processed stays written, and the next run records it).
 
 Exit codes: 0 applied (or nothing to apply); 1 error (nothing written, or
 the failure came before anything was written), or the plan was not approved;
-3 applied, but some records failed; 4 interrupted.`,
+3 applied, but some records failed; 4 interrupted: by Ctrl-C, or by an
+error after apply began writing — the state records what is known to be
+written, and the next plan or apply finishes the rest.`,
 		Run: runApply,
 	})
 }
@@ -302,9 +304,15 @@ func executePlan(ctx context.Context, env *Env, c *bulk.Client, st *state.Store,
 		Log:      env.Log,
 	})
 	prog.Close()
-	writeApplyResult(env, res)
+	writeApplyResult(env, res, err != nil)
 	switch {
 	case err != nil && (res.Interrupted || ctx.Err() != nil):
+		env.Errorf("%v", err)
+		return ExitInterrupted
+	case err != nil && res.Wrote():
+		// Stopped part-way: not an error before writing (exit 1), not a
+		// finished apply (exit 3), but an apply cut short, like an
+		// interrupted one, whose next run finishes it.
 		env.Errorf("%v", err)
 		return ExitInterrupted
 	case err != nil:
