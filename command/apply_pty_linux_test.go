@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 	"unsafe"
 
@@ -167,4 +168,29 @@ func openPTY(cols int) (master, tty *os.File, err error) {
 		return nil, nil, err
 	}
 	return master, tty, nil
+}
+
+// TestApplyProgressOnPTY picks plain lines on a pseudo-terminal without a
+// window size (it reports 0 columns) and bars on one with a width.
+func TestApplyProgressOnPTY(t *testing.T) {
+	for _, tt := range []struct {
+		cols int
+		bars bool
+	}{{0, false}, {100, true}} {
+		master, tty, err := openPTY(tt.cols)
+		if err != nil {
+			t.Skipf("no pseudo-terminal: %v", err)
+		}
+		if w := terminalWidth(tty); w != tt.cols {
+			t.Errorf("terminalWidth = %d, want %d", w, tt.cols)
+		}
+		go io.Copy(io.Discard, master)
+		p := newApplyProgress(&Env{Stderr: tty, StderrTTY: true})
+		if _, bars := p.(*progressBars); bars != tt.bars {
+			t.Errorf("%d columns: %T, want bars %v", tt.cols, p, tt.bars)
+		}
+		p.Close()
+		tty.Close()
+		master.Close()
+	}
 }

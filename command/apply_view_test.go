@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -90,5 +91,69 @@ func TestJobOutcome(t *testing.T) {
 		if got := jobOutcome(tt.s); got != tt.want {
 			t.Errorf("jobOutcome(%+v)\n got %q\nwant %q", tt.s, got, tt.want)
 		}
+	}
+}
+
+// TestUseBars draws bars only on a terminal wide enough for them.
+func TestUseBars(t *testing.T) {
+	for _, tt := range []struct {
+		tty     bool
+		columns int
+		want    bool
+	}{
+		{false, 0, false},
+		{false, 120, false}, // a file or pipe
+		{true, 0, false},    // a terminal without a window size
+		{true, minBarColumns - 1, false},
+		{true, minBarColumns, true},
+		{true, 200, true},
+	} {
+		if got := useBars(tt.tty, tt.columns); got != tt.want {
+			t.Errorf("useBars(%v, %d) = %v, want %v", tt.tty, tt.columns, got, tt.want)
+		}
+	}
+	// Not a terminal: no width.
+	if w := terminalWidth(&bytes.Buffer{}); w != 0 {
+		t.Errorf("terminalWidth(buffer) = %d", w)
+	}
+	p := newApplyProgress(&Env{Stderr: &bytes.Buffer{}, StderrTTY: true})
+	if _, ok := p.(*progressLines); !ok {
+		t.Errorf("a terminal of unknown width got %T, want plain lines", p)
+	}
+}
+
+// TestProgressLinesPeriodic prints a job's "N of M processed" line at most
+// once per interval, and a line for each Bulk job the job starts, at once.
+func TestProgressLinesPeriodic(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgressLines(&buf, 10*time.Second)
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return now }
+	s := planner.JobStatus{Seq: 1, Job: planner.Job{Object: "Contact", Operation: state.OpInsert, API: planner.APIBulk2, Records: 50000}}
+	p.JobStarted(s)
+	s.IDs = []string{"750000000000001AAA"}
+	p.JobProgress(s) // the job id: printed at once; no counts yet (interval not over)
+	now = now.Add(5 * time.Second)
+	s.Processed = 10000
+	p.JobProgress(s) // 5 s: too soon
+	now = now.Add(6 * time.Second)
+	s.Processed, s.Failed = 20000, 3
+	p.JobProgress(s) // 11 s: printed
+	now = now.Add(time.Second)
+	s.Processed = 25000
+	p.JobProgress(s) // 1 s later: too soon
+	now = now.Add(10 * time.Second)
+	s.Processed = 40000
+	p.JobProgress(s) // printed
+	s.Processed, s.Failed = 50000, 4
+	p.JobFinished(s)
+	want := `Contact insert (level 0, Bulk API 2.0): 50000 records to write...
+Contact insert (level 0, Bulk API 2.0): Bulk job 750000000000001AAA started
+Contact insert (level 0, Bulk API 2.0): 20000 of 50000 processed, 3 failed
+Contact insert (level 0, Bulk API 2.0): 40000 of 50000 processed, 3 failed
+Contact insert (level 0, Bulk API 2.0): done, 50000 processed, 4 failed (job 750000000000001AAA)
+`
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
 	}
 }
