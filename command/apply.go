@@ -66,7 +66,9 @@ processed stays written, and the next run records it).
 
 Exit codes: 0 applied (or nothing to apply); 1 error (nothing written, or
 the failure came before anything was written), or the plan was not approved;
-3 applied, but some records failed; 4 interrupted.`,
+3 applied, but some records failed; 4 interrupted: by Ctrl-C (at the
+question too), or by an error after apply began writing — the state records
+what is known to be written, and the next plan or apply finishes the rest.`,
 		Run: runApply,
 	})
 }
@@ -223,6 +225,9 @@ func runApply(ctx context.Context, env *Env, args []string) int {
 	if saved == nil && p.Counts().HasChanges() && !o.autoApprove {
 		ok, err := confirm(env)
 		switch {
+		case errors.Is(err, errConfirmInterrupted):
+			fmt.Fprintln(env.Stdout, "Apply cancelled.")
+			return ExitInterrupted
 		case err != nil:
 			env.Errorf("%v", err)
 			return ExitError
@@ -263,8 +268,11 @@ func forgets(p *planner.Plan) bool {
 // errNotInteractive refuses to ask a question nobody can answer.
 var errNotInteractive = errors.New("apply asks for approval, but standard input is not a terminal: run 'sfsync apply -auto-approve', or save a plan with 'sfsync plan -out=FILE' and apply that")
 
+// errConfirmInterrupted is confirm's answer to a Ctrl-C.
+var errConfirmInterrupted = errors.New("interrupted")
+
 // confirm asks whether to apply: only "yes" proceeds. A first Ctrl-C while
-// it waits is a no.
+// it waits is errConfirmInterrupted.
 func confirm(env *Env) (bool, error) {
 	if !env.StdinTTY {
 		return false, errNotInteractive
@@ -287,7 +295,7 @@ func confirm(env *Env) (bool, error) {
 		return a == "yes", nil
 	case <-env.Submit.Done():
 		fmt.Fprintln(env.Stdout)
-		return false, nil
+		return false, errConfirmInterrupted
 	}
 }
 
@@ -302,9 +310,15 @@ func executePlan(ctx context.Context, env *Env, c *bulk.Client, st *state.Store,
 		Log:      env.Log,
 	})
 	prog.Close()
-	writeApplyResult(env, res)
+	writeApplyResult(env, res, err != nil)
 	switch {
 	case err != nil && (res.Interrupted || ctx.Err() != nil):
+		env.Errorf("%v", err)
+		return ExitInterrupted
+	case err != nil && res.Wrote():
+		// Stopped part-way: not an error before writing (exit 1), not a
+		// finished apply (exit 3), but an apply cut short, like an
+		// interrupted one, whose next run finishes it.
 		env.Errorf("%v", err)
 		return ExitInterrupted
 	case err != nil:

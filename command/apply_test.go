@@ -209,7 +209,7 @@ func TestApplyResultView(t *testing.T) {
 		},
 		Skipped:  []planner.SkippedChange{{Address: "Contact.child", Object: "Contact", Action: planner.Insert, Reason: "Account.parent, which it refers to through AccountId, failed"}},
 		Warnings: []planner.Warning{{Address: "Account.a", Message: "the org stored AnnualRevenue = 1235 where apply wrote 1234.5"}},
-	})
+	}, false)
 	wantErr := `
 Error: 3 records failed:
 
@@ -234,7 +234,7 @@ Warning: Account.a: the org stored AnnualRevenue = 1235 where apply wrote 1234.5
 		t.Errorf("stdout %q, want %q", stdout.String(), want)
 	}
 	stdout.Reset()
-	writeApplyResult(env, &planner.ApplyResult{Inserted: 1, Interrupted: true, NotApplied: 2})
+	writeApplyResult(env, &planner.ApplyResult{Inserted: 1, Interrupted: true, NotApplied: 2}, false)
 	if want := "\nApply interrupted: 1 inserted, 0 updated, 0 deleted; 2 changes not applied. The state records everything that was written.\n"; stdout.String() != want {
 		t.Errorf("stdout %q, want %q", stdout.String(), want)
 	}

@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/planner"
@@ -24,12 +26,35 @@ type applyProgress interface {
 }
 
 // newApplyProgress picks the display: bars on a terminal, plain lines
-// otherwise (a CI log, a file).
+// otherwise (a CI log, a file) — and on a terminal that does not say how
+// wide it is (a pseudo-terminal without a window size reports 0 columns),
+// where bars would have no room at all.
 func newApplyProgress(env *Env) applyProgress {
-	if env.StderrTTY {
+	if useBars(env.StderrTTY, terminalWidth(env.Stderr)) {
 		return newProgressBars(env.Stderr)
 	}
 	return newProgressLines(env.Stderr, 10*time.Second)
+}
+
+// minBarColumns is the narrowest terminal bars are drawn on: a bar's label,
+// bar and counts need about this much.
+const minBarColumns = 40
+
+// useBars decides between bars and plain lines.
+func useBars(tty bool, columns int) bool { return tty && columns >= minBarColumns }
+
+// terminalWidth is the number of columns of the terminal w writes to; 0
+// when w is no terminal or its size is unknown.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
 }
 
 // jobLabel names a job in progress output: "Account insert (level 0, Bulk
@@ -60,23 +85,25 @@ func barLabel(s planner.JobStatus) string {
 // toSend is the number of the job's records that are sent.
 func toSend(s planner.JobStatus) int { return s.Records - s.Skipped }
 
-// progressLines prints a line when a job starts and ends, and one per job
-// at most every interval while it runs.
+// progressLines prints a line when a job starts, when it starts a Bulk job
+// and when it ends, and one per job at most every interval while it runs.
 type progressLines struct {
 	w     io.Writer
 	every time.Duration
+	now   func() time.Time
 	mu    sync.Mutex
 	last  map[int]time.Time
+	ids   jobIDs
 }
 
 func newProgressLines(w io.Writer, every time.Duration) *progressLines {
-	return &progressLines{w: w, every: every, last: map[int]time.Time{}}
+	return &progressLines{w: w, every: every, now: time.Now, last: map[int]time.Time{}, ids: jobIDs{}}
 }
 
 func (p *progressLines) JobStarted(s planner.JobStatus) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.last[s.Seq] = time.Now()
+	p.last[s.Seq] = p.now()
 	line := fmt.Sprintf("%s: %s to write", jobLabel(s), countNoun(toSend(s), "record"))
 	if s.Skipped > 0 {
 		line += fmt.Sprintf(", %d skipped", s.Skipped)
@@ -87,10 +114,13 @@ func (p *progressLines) JobStarted(s planner.JobStatus) {
 func (p *progressLines) JobProgress(s planner.JobStatus) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if time.Since(p.last[s.Seq]) < p.every {
+	for _, id := range p.ids.fresh(s) {
+		fmt.Fprintf(p.w, "%s: Bulk job %s started\n", jobLabel(s), id)
+	}
+	if p.now().Sub(p.last[s.Seq]) < p.every {
 		return
 	}
-	p.last[s.Seq] = time.Now()
+	p.last[s.Seq] = p.now()
 	fmt.Fprintf(p.w, "%s: %d of %d processed, %d failed\n", jobLabel(s), s.Processed, toSend(s), s.Failed)
 }
 
@@ -98,24 +128,81 @@ func (p *progressLines) JobFinished(s planner.JobStatus) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.last, s.Seq)
-	line := fmt.Sprintf("%s: done, %d processed, %d failed", jobLabel(s), s.Processed, s.Failed)
-	if s.Interrupted > 0 {
-		line += fmt.Sprintf(", %d not sent (interrupted)", s.Interrupted)
-	}
-	if len(s.IDs) > 0 {
-		line += " (job " + strings.Join(s.IDs, ", ") + ")"
-	}
-	fmt.Fprintln(p.w, line)
+	p.ids.done(s)
+	fmt.Fprintln(p.w, jobLabel(s)+": "+jobOutcome(s))
 }
 
 func (p *progressLines) Close() {}
 
+// jobIDs remembers the Bulk job ids a display has shown, by job.
+type jobIDs map[int]int
+
+// fresh returns the ids of s not shown yet.
+func (m jobIDs) fresh(s planner.JobStatus) []string {
+	n := m[s.Seq]
+	if n >= len(s.IDs) {
+		return nil
+	}
+	m[s.Seq] = len(s.IDs)
+	return s.IDs[n:]
+}
+
+func (m jobIDs) done(s planner.JobStatus) { delete(m, s.Seq) }
+
+// jobOutcome says how a job ended, in counts of records: "done, 250
+// processed, 1 failed (job 750…)"; a job Salesforce failed as a whole says
+// so with its state message, and a job stopped by an error or interrupt
+// tells the records never sent from those whose outcome is unknown.
+func jobOutcome(s planner.JobStatus) string {
+	head := "done, "
+	switch {
+	case len(s.JobErrors) > 0:
+		head = strings.Join(s.JobErrors, "; ") + "; "
+	case s.Unknown > 0 || s.NotSent > 0:
+		head = "stopped, "
+	}
+	line := head + fmt.Sprintf("%d processed, %d failed", s.Processed, s.Failed)
+	if s.Unprocessed > 0 {
+		line += fmt.Sprintf(", %d not processed", s.Unprocessed)
+	}
+	if s.Unknown > 0 {
+		if s.Journaled {
+			line += fmt.Sprintf(", results of %d not read", s.Unknown)
+		} else {
+			line += fmt.Sprintf(", %d sent without an answer (outcome unknown)", s.Unknown)
+		}
+	}
+	if s.NotSent > 0 {
+		line += fmt.Sprintf(", %d not sent", s.NotSent)
+	}
+	var ids []string
+	for _, id := range s.IDs {
+		named := false
+		for _, e := range s.JobErrors {
+			named = named || strings.Contains(e, id)
+		}
+		if !named {
+			ids = append(ids, id)
+		}
+	}
+	switch {
+	case len(ids) > 0 && s.Journaled:
+		line += fmt.Sprintf(" (%s %s, kept in the state)", plural(len(ids), "job", "jobs"), strings.Join(ids, ", "))
+	case len(ids) > 0:
+		line += fmt.Sprintf(" (%s %s)", plural(len(ids), "job", "jobs"), strings.Join(ids, ", "))
+	}
+	return line
+}
+
 // progressBars draws one bar per job (records processed of the job's
-// records, and how many failed) with mpb.
+// records, and how many failed) with mpb, and prints above the bars a line
+// when a job starts a Bulk job and when a Bulk job's job (or any job that
+// did not simply finish) ends, so that the Bulk job ids stay on screen.
 type progressBars struct {
 	p    *mpb.Progress
 	mu   sync.Mutex
 	bars map[int]*jobBar
+	ids  jobIDs
 }
 
 type jobBar struct {
@@ -124,7 +211,7 @@ type jobBar struct {
 }
 
 func newProgressBars(w io.Writer) *progressBars {
-	return &progressBars{p: mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond)), bars: map[int]*jobBar{}}
+	return &progressBars{p: mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond)), bars: map[int]*jobBar{}, ids: jobIDs{}}
 }
 
 func (p *progressBars) JobStarted(s planner.JobStatus) {
@@ -149,7 +236,11 @@ func (p *progressBars) JobStarted(s planner.JobStatus) {
 func (p *progressBars) JobProgress(s planner.JobStatus) {
 	p.mu.Lock()
 	jb := p.bars[s.Seq]
+	fresh := p.ids.fresh(s)
 	p.mu.Unlock()
+	for _, id := range fresh {
+		fmt.Fprintf(p.p, "%s: Bulk job %s started\n", jobLabel(s), id)
+	}
 	if jb != nil {
 		jb.failed.Store(int64(s.Failed))
 		jb.bar.SetCurrent(int64(s.Processed))
@@ -160,7 +251,11 @@ func (p *progressBars) JobFinished(s planner.JobStatus) {
 	p.mu.Lock()
 	jb := p.bars[s.Seq]
 	delete(p.bars, s.Seq)
+	p.ids.done(s)
 	p.mu.Unlock()
+	if len(s.IDs) > 0 || len(s.JobErrors) > 0 || s.Unknown > 0 || s.NotSent > 0 {
+		fmt.Fprintln(p.p, jobLabel(s)+": "+jobOutcome(s))
+	}
 	if jb == nil {
 		return
 	}
@@ -185,26 +280,21 @@ func (p *progressBars) Close() {
 
 // writeApplyResult reports an apply: the records that failed (grouped by
 // object, with Salesforce's code, message and fields) and those skipped, the
-// read-back's warnings on stderr; the closing line on stdout.
-func writeApplyResult(env *Env, res *planner.ApplyResult) {
+// read-back's warnings on stderr; the closing lines on stdout. stopped says
+// an error stopped the apply (the caller prints it).
+func writeApplyResult(env *Env, res *planner.ApplyResult, stopped bool) {
 	if res == nil {
 		return
 	}
 	w := env.Stderr
-	if n := len(res.Failures); n > 0 {
-		fmt.Fprintf(w, "\nError: %s failed:\n", countNoun(n, "record"))
-		object := ""
-		for _, f := range res.Failures {
-			if f.Object != object {
-				object = f.Object
-				fmt.Fprintf(w, "\n  %s\n", object)
-			}
-			fmt.Fprintf(w, "    %s: %s: %s\n", f.Address, failedWhat(f), recordErrors(f.Errors))
-		}
-	}
+	writeFailures(w, res.Failures)
 	if n := len(res.Skipped); n > 0 {
 		fmt.Fprintf(w, "\n%s not attempted:\n", countNoun(n, "change"))
-		for _, s := range res.Skipped {
+		for i, s := range res.Skipped {
+			if i == maxSkippedLines && n > maxSkippedLines+1 {
+				fmt.Fprintf(w, "    and %d more (the next plan shows them)\n", n-i)
+				break
+			}
 			fmt.Fprintf(w, "    %s: %s skipped: %s\n", s.Address, s.Action, s.Reason)
 		}
 	}
@@ -228,13 +318,115 @@ func writeApplyResult(env *Env, res *planner.ApplyResult) {
 	out := env.Stdout
 	fmt.Fprintln(out)
 	switch {
-	case res.Interrupted:
-		fmt.Fprintf(out, "Apply interrupted: %s; %s not applied. The state records everything that was written.\n",
-			counts, countNoun(res.NotApplied, "change"))
+	case res.Interrupted || stopped:
+		how := "interrupted"
+		if !res.Interrupted {
+			how = "stopped by an error"
+		}
+		failed := ""
+		if n := len(res.Failures); n > 0 {
+			failed = fmt.Sprintf("%d failed, ", n)
+		}
+		fmt.Fprintf(out, "Apply %s: %s; %s%s not applied.", how, counts, failed, countNoun(res.NotApplied, "change"))
+		if res.Unknown == 0 {
+			fmt.Fprintln(out, " The state records everything that was written.")
+			return
+		}
+		fmt.Fprintln(out)
+		writeUnknown(out, res.Jobs)
+		fmt.Fprintln(out, "The state records everything known to be written; run apply again to finish.")
 	case res.Partial():
 		fmt.Fprintf(out, "Apply finished with failures: %s; %d failed, %d not attempted.\n", counts, len(res.Failures), len(res.Skipped))
 	default:
 		fmt.Fprintf(out, "Apply complete: %s.\n", counts)
+	}
+}
+
+// writeUnknown says which records of a stopped apply have an unknown
+// outcome, and how the next run finds out.
+func writeUnknown(w io.Writer, jobs []planner.JobStatus) {
+	var journaled, unanswered int
+	var ids []string
+	for _, j := range jobs {
+		switch {
+		case j.Unknown == 0:
+		case j.Journaled:
+			journaled += j.Unknown
+			ids = append(ids, j.IDs...)
+		default:
+			unanswered += j.Unknown
+		}
+	}
+	if journaled > 0 {
+		fmt.Fprintf(w, "The results of %s in Bulk %s %s were not read. The %s kept in the state: the next plan or apply waits for %s to finish and records what %s wrote.\n",
+			countNoun(journaled, "record"), plural(len(ids), "job", "jobs"), strings.Join(ids, ", "),
+			plural(len(ids), "job is", "jobs are"), plural(len(ids), "it", "them"), plural(len(ids), "it", "they"))
+	}
+	if unanswered > 0 {
+		fmt.Fprintf(w, "%s sent to the org got no answer, so whether they were written is unknown. The next plan reads the org: records that were inserted are found by their key and adopted, never inserted twice, and changes still to make are planned again.\n",
+			countNoun(unanswered, "record"))
+	}
+}
+
+// Failure lists group the records that failed alike; a group shows this
+// many addresses, and the not-attempted list this many lines.
+const (
+	maxGroupAddresses = 5
+	maxSkippedLines   = 50
+)
+
+// writeFailures lists the records that failed by object. Records that
+// failed alike — same operation, status code, message and fields — are one
+// entry: a job Salesforce failed as a whole, or a validation rule every
+// record breaks, is one line with a count and the first few addresses,
+// not hundreds of identical lines. The next plan shows every record not
+// applied.
+func writeFailures(w io.Writer, failures []planner.RecordFailure) {
+	if len(failures) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nError: %s failed:\n", countNoun(len(failures), "record"))
+	type group struct {
+		what      string
+		addresses []string
+	}
+	truncated := false
+	for start := 0; start < len(failures); {
+		object := failures[start].Object
+		end := start
+		for end < len(failures) && failures[end].Object == object {
+			end++
+		}
+		var groups []*group
+		index := map[string]*group{}
+		for _, f := range failures[start:end] {
+			what := failedWhat(f) + ": " + recordErrors(f.Errors)
+			g := index[what]
+			if g == nil {
+				g = &group{what: what}
+				index[what] = g
+				groups = append(groups, g)
+			}
+			g.addresses = append(g.addresses, f.Address)
+		}
+		fmt.Fprintf(w, "\n  %s\n", object)
+		for _, g := range groups {
+			if len(g.addresses) == 1 {
+				fmt.Fprintf(w, "    %s: %s\n", g.addresses[0], g.what)
+				continue
+			}
+			shown := g.addresses[:min(len(g.addresses), maxGroupAddresses)]
+			list := strings.Join(shown, ", ")
+			if more := len(g.addresses) - len(shown); more > 0 {
+				list += fmt.Sprintf(" and %d more", more)
+				truncated = true
+			}
+			fmt.Fprintf(w, "    %d records: %s\n      %s\n", len(g.addresses), g.what, list)
+		}
+		start = end
+	}
+	if truncated {
+		fmt.Fprintln(w, "\n  Every record not applied appears in the next 'sfsync plan'.")
 	}
 }
 

@@ -12,7 +12,8 @@ const (
 	ExitChanges = 2
 	// ExitPartial: apply finished, but some records failed.
 	ExitPartial = 3
-	// ExitInterrupted: interrupted (Ctrl-C); state holds everything finished.
+	// ExitInterrupted: interrupted (Ctrl-C), or an apply stopped by an error
+	// after it began writing; state holds everything known to be finished.
 	ExitInterrupted = 4
 )
 
@@ -21,5 +22,5 @@ const exitCodeHelp = `Exit codes:
   1  error (nothing written, or the failure came before anything was written)
   2  changes present (plan -detailed-exitcode only; adoption alone is not a change)
   3  apply finished with some records failed
-  4  interrupted
+  4  interrupted: by Ctrl-C, or by an error after apply began writing
 `

@@ -63,7 +63,8 @@ func init() {
 
 The local org is a durable Salesforce org on this machine that speaks
 Salesforce's wire protocols (OAuth and SOAP login, REST, Bulk API 2.0). Its
-data lives in a directory, .sfsync/localorg by default.
+data lives in a directory: -dir DIR, else the one the configuration in the
+working directory names (org { local = DIR }), else .sfsync/localorg.
 
 Subcommands:
   serve        serve the org on a loopback port until Ctrl-C

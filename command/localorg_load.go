@@ -11,6 +11,7 @@ import (
 // loadOptions are the arguments of `localorg load`.
 type loadOptions struct {
 	dir        string
+	dirGiven   bool // -dir given: else the configuration's local org
 	object     string
 	operation  string
 	externalID string
@@ -30,6 +31,7 @@ func parseLoad(args []string) (loadOptions, error) {
 	if err != nil {
 		return o, err
 	}
+	o.dirGiven = flagGiven(fs, "dir")
 	if o.object == "" {
 		return o, usagef("load needs -object NAME")
 	}
@@ -66,13 +68,20 @@ processed. Failed records are printed with Salesforce's errors and the exit
 code is 3.
 
 Options:
+  -dir DIR            the org's directory
   -object NAME        the object, e.g. Account
   -operation OP       insert (default), update, upsert, delete or hardDelete
-  -external-id FIELD  the upsert key, e.g. External_Id__c`,
+  -external-id FIELD  the upsert key, e.g. External_Id__c
+
+` + localorgDirHelp,
 		Run: func(ctx context.Context, env *Env, args []string) int {
 			o, err := parseLoad(args)
 			if err != nil {
 				return usageError(env, "localorg load", err)
+			}
+			if o.dir, err = localorgDir(env, o.dir, o.dirGiven); err != nil {
+				env.Errorf("%v", err)
+				return ExitError
 			}
 			data, err := os.ReadFile(env.Path(o.file))
 			if err != nil {
@@ -94,7 +103,7 @@ Options:
 				env.Errorf("load %s into %s: job %s %s: %s", o.file, o.object, res.JobID, res.State, res.ErrorMessage)
 				return ExitError
 			}
-			fmt.Fprintf(env.Stdout, "%s: %d records processed, %d failed (job %s)\n", o.object, res.Processed, res.Failed, res.JobID)
+			fmt.Fprintf(env.Stdout, "%s: %s processed, %d failed (job %s)\n", o.object, countNoun(int(res.Processed), "record"), res.Failed, res.JobID)
 			if res.Failed > 0 {
 				env.Stderr.Write(res.FailedCSV)
 				return ExitPartial

@@ -8,9 +8,10 @@ import (
 
 // queryOptions are the arguments of `localorg query`.
 type queryOptions struct {
-	dir  string
-	all  bool
-	soql string
+	dir      string
+	dirGiven bool // -dir given: else the configuration's local org
+	all      bool
+	soql     string
 }
 
 func parseQuery(args []string) (queryOptions, error) {
@@ -22,6 +23,7 @@ func parseQuery(args []string) (queryOptions, error) {
 	if err != nil {
 		return o, err
 	}
+	o.dirGiven = flagGiven(fs, "dir")
 	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
 		return o, usagef("query needs one SOQL query (quote it), got %d arguments", len(pos))
 	}
@@ -40,12 +42,22 @@ API returns it: CSV with every value quoted, Salesforce's number and date
 formats, parent fields as Account.Name columns. -all includes deleted
 records (queryAll). Bad queries fail with Salesforce's error.
 
+Options:
+  -dir DIR  the org's directory
+  -all      include deleted records
+
+` + localorgDirHelp + `
+
 Example:
   sfsync localorg query "SELECT Id, Name FROM Pricebook2"`,
 		Run: func(ctx context.Context, env *Env, args []string) int {
 			o, err := parseQuery(args)
 			if err != nil {
 				return usageError(env, "localorg query", err)
+			}
+			if o.dir, err = localorgDir(env, o.dir, o.dirGiven); err != nil {
+				env.Errorf("%v", err)
+				return ExitError
 			}
 			inst, err := openLocalorg(ctx, env, o.dir)
 			if err != nil {

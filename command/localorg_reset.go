@@ -8,8 +8,9 @@ import (
 
 // resetOptions are the arguments of `localorg reset`.
 type resetOptions struct {
-	dir    string
-	newOrg bool
+	dir      string
+	dirGiven bool // -dir given: else the configuration's local org
+	newOrg   bool
 }
 
 func parseReset(args []string) (resetOptions, error) {
@@ -21,6 +22,7 @@ func parseReset(args []string) (resetOptions, error) {
 	if err != nil {
 		return o, err
 	}
+	o.dirGiven = flagGiven(fs, "dir")
 	if len(pos) > 0 {
 		return o, usagef("reset takes no arguments, got %q", pos[0])
 	}
@@ -33,15 +35,21 @@ func init() {
 		Synopsis: "Delete every record and job of the local org",
 		Usage: `Usage: sfsync localorg reset [-dir DIR] [-new-org]
 
-Deletes every record and Bulk job of the org in DIR (default
-.sfsync/localorg) and seeds it again (admin user, standard price book, ...).
-The org Id, credentials and custom schema are kept, so state files and
-sessions stay valid. With -new-org the org gets a new Id and credentials
-and only the standard schema: it becomes a different org.`,
+Deletes every record and Bulk job of the org in DIR and seeds it again
+(admin user, standard price book, ...). The org Id, credentials and custom
+schema are kept, so state files and sessions stay valid. With -new-org the
+org gets a new Id and credentials and only the standard schema: it becomes
+a different org.
+
+` + localorgDirHelp,
 		Run: func(ctx context.Context, env *Env, args []string) int {
 			o, err := parseReset(args)
 			if err != nil {
 				return usageError(env, "localorg reset", err)
+			}
+			if o.dir, err = localorgDir(env, o.dir, o.dirGiven); err != nil {
+				env.Errorf("%v", err)
+				return ExitError
 			}
 			inst, err := openLocalorg(ctx, env, o.dir)
 			if err != nil {

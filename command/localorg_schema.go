@@ -12,8 +12,9 @@ import (
 
 // schemaAddOptions are the arguments of `localorg schema add`.
 type schemaAddOptions struct {
-	dir  string
-	file string
+	dir      string
+	dirGiven bool // -dir given: else the configuration's local org
+	file     string
 }
 
 func parseSchemaAdd(args []string) (schemaAddOptions, error) {
@@ -24,6 +25,7 @@ func parseSchemaAdd(args []string) (schemaAddOptions, error) {
 	if err != nil {
 		return o, err
 	}
+	o.dirGiven = flagGiven(fs, "dir")
 	if len(pos) != 1 {
 		return o, usagef("schema add needs exactly one JSON file, got %d arguments", len(pos))
 	}
@@ -41,11 +43,17 @@ Adds what FILE.json describes, in the shape of a REST describe (one object,
 or a JSON list of objects): a new custom object (name ending in __c) gets a
 key prefix (a00, a01, ...) and the system fields every custom object has;
 an existing object gets the custom fields it lacks. Salesforce describes can
-be used as they are. Either everything in the file is added or nothing.`,
+be used as they are. Either everything in the file is added or nothing.
+
+` + localorgDirHelp,
 		Run: func(ctx context.Context, env *Env, args []string) int {
 			o, err := parseSchemaAdd(args)
 			if err != nil {
 				return usageError(env, "localorg schema add", err)
+			}
+			if o.dir, err = localorgDir(env, o.dir, o.dirGiven); err != nil {
+				env.Errorf("%v", err)
+				return ExitError
 			}
 			data, err := os.ReadFile(env.Path(o.file))
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 // serveOptions are the arguments of `localorg serve`.
 type serveOptions struct {
 	dir         string
+	dirGiven    bool // -dir given: else the configuration's local org
 	addr        string
 	allowRemote bool
 	chunkDelay  time.Duration
@@ -37,6 +38,7 @@ func parseServe(args []string) (serveOptions, error) {
 	if err != nil {
 		return o, err
 	}
+	o.dirGiven = flagGiven(fs, "dir")
 	if len(pos) > 0 {
 		return o, usagef("serve takes no arguments, got %q", pos[0])
 	}
@@ -56,7 +58,7 @@ func init() {
 		Usage: `Usage: sfsync localorg serve [-dir DIR] [-addr 127.0.0.1:8765] [-allow-remote]
                               [-chunk-delay D] [-job-delay D] [-session-ttl D] [-jwt-cert FILE]
 
-Serves the org stored in DIR (default .sfsync/localorg) until Ctrl-C. Once
+Serves the org stored in DIR until Ctrl-C. Once
 listening it writes DIR/connection.json (mode 0600) with the instance URL,
 login URL, username, password, security token, access and refresh tokens,
 org Id, client id and secret and the admin secret, and prints the instance
@@ -72,7 +74,9 @@ Options:
   -jwt-cert FILE    PEM certificate that verifies jwt-bearer assertions
 
 One process holds a directory at a time; serving a directory that a live
-process holds is an error.`,
+process holds is an error.
+
+` + localorgDirHelp,
 		Run: runServe,
 	})
 }
@@ -81,6 +85,10 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	o, err := parseServe(args)
 	if err != nil {
 		return usageError(env, "localorg serve", err)
+	}
+	if o.dir, err = localorgDir(env, o.dir, o.dirGiven); err != nil {
+		env.Errorf("%v", err)
+		return ExitError
 	}
 	dir := env.Path(o.dir)
 	inst, err := localorg.Start(ctx, dir, localorg.StartOptions{

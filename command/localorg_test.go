@@ -14,7 +14,7 @@ func TestParseServe(t *testing.T) {
 		err  bool
 	}{
 		{nil, serveOptions{dir: ".sfsync/localorg", addr: "127.0.0.1:8765"}, false},
-		{[]string{"-dir", "x", "-addr", "0.0.0.0:9000", "-allow-remote"}, serveOptions{dir: "x", addr: "0.0.0.0:9000", allowRemote: true}, false},
+		{[]string{"-dir", "x", "-addr", "0.0.0.0:9000", "-allow-remote"}, serveOptions{dir: "x", dirGiven: true, addr: "0.0.0.0:9000", allowRemote: true}, false},
 		{[]string{"-chunk-delay", "200ms", "-job-delay=1s", "-session-ttl", "5m", "-jwt-cert", "c.pem"},
 			serveOptions{dir: ".sfsync/localorg", addr: "127.0.0.1:8765", chunkDelay: 200 * time.Millisecond, jobDelay: time.Second, sessionTTL: 5 * time.Minute, jwtCert: "c.pem"}, false},
 		{[]string{"extra"}, serveOptions{}, true},
@@ -41,7 +41,7 @@ func TestParseReset(t *testing.T) {
 		err  bool
 	}{
 		{nil, resetOptions{dir: ".sfsync/localorg"}, false},
-		{[]string{"-new-org", "-dir", "d"}, resetOptions{dir: "d", newOrg: true}, false},
+		{[]string{"-new-org", "-dir", "d"}, resetOptions{dir: "d", dirGiven: true, newOrg: true}, false},
 		{[]string{"x"}, resetOptions{}, true},
 	} {
 		got, err := parseReset(tt.args)
@@ -58,7 +58,7 @@ func TestParseLoad(t *testing.T) {
 		err  bool
 	}{
 		{[]string{"-object", "Account", "a.csv"}, loadOptions{dir: ".sfsync/localorg", object: "Account", operation: "insert", file: "a.csv"}, false},
-		{[]string{"a.csv", "-object", "Account", "-dir", "d"}, loadOptions{dir: "d", object: "Account", operation: "insert", file: "a.csv"}, false},
+		{[]string{"a.csv", "-object", "Account", "-dir", "d"}, loadOptions{dir: "d", dirGiven: true, object: "Account", operation: "insert", file: "a.csv"}, false},
 		{[]string{"-object", "Account", "-operation", "upsert", "-external-id", "External_Id__c", "a.csv"},
 			loadOptions{dir: ".sfsync/localorg", object: "Account", operation: "upsert", externalID: "External_Id__c", file: "a.csv"}, false},
 		{[]string{"-object", "Account", "-operation", "HARDDELETE", "a.csv"}, loadOptions{dir: ".sfsync/localorg", object: "Account", operation: "hardDelete", file: "a.csv"}, false},
@@ -83,7 +83,7 @@ func TestParseQuery(t *testing.T) {
 		err  bool
 	}{
 		{[]string{"SELECT Id FROM Account"}, queryOptions{dir: ".sfsync/localorg", soql: "SELECT Id FROM Account"}, false},
-		{[]string{"SELECT Id FROM Account", "-dir", "d", "-all"}, queryOptions{dir: "d", all: true, soql: "SELECT Id FROM Account"}, false},
+		{[]string{"SELECT Id FROM Account", "-dir", "d", "-all"}, queryOptions{dir: "d", dirGiven: true, all: true, soql: "SELECT Id FROM Account"}, false},
 		{[]string{"--", "-weird"}, queryOptions{dir: ".sfsync/localorg", soql: "-weird"}, false},
 		{nil, queryOptions{}, true},
 		{[]string{" "}, queryOptions{}, true},
@@ -103,7 +103,7 @@ func TestParseSchemaAdd(t *testing.T) {
 		err  bool
 	}{
 		{[]string{"w.json"}, schemaAddOptions{dir: ".sfsync/localorg", file: "w.json"}, false},
-		{[]string{"-dir", "d", "w.json"}, schemaAddOptions{dir: "d", file: "w.json"}, false},
+		{[]string{"-dir", "d", "w.json"}, schemaAddOptions{dir: "d", dirGiven: true, file: "w.json"}, false},
 		{nil, schemaAddOptions{}, true},
 	} {
 		got, err := parseSchemaAdd(tt.args)

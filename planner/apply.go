@@ -50,7 +50,9 @@ type Observer interface {
 	JobFinished(JobStatus)
 }
 
-// JobStatus is one job of an apply and how far it got.
+// JobStatus is one job of an apply and how far it got. Its counts are of
+// records, each counted once however often it was resubmitted after
+// UNABLE_TO_LOCK_ROW.
 type JobStatus struct {
 	// Seq numbers the jobs of the apply from 1, in the order they start.
 	Seq int
@@ -59,15 +61,31 @@ type JobStatus struct {
 	// records were resubmitted after UNABLE_TO_LOCK_ROW); none for sObject
 	// Collections.
 	IDs []string
-	// Processed counts the records processed so far, Failed those of them
-	// that failed.
+	// Processed counts the records Salesforce processed so far, Failed those
+	// of them that failed. When the job has finished, Failed is the final
+	// outcome; while it runs it may include records that failed with
+	// UNABLE_TO_LOCK_ROW and are resubmitted.
 	Processed, Failed int
+	// Unprocessed counts the records Salesforce did not process: their job
+	// or batch failed as a whole (JobErrors), or was aborted.
+	Unprocessed int
 	// Skipped counts the job's records that were not sent: a record they
 	// refer to was not written.
 	Skipped int
-	// Interrupted counts the records not sent because apply was
-	// interrupted.
-	Interrupted int
+	// NotSent counts the records never sent to the org because apply was
+	// interrupted or stopped by an error.
+	NotSent int
+	// Unknown counts the records sent to the org whose outcome apply does
+	// not know: the org's answer was lost (sObject Collections), or a Bulk
+	// job's results could not be read (then Journaled is set).
+	Unknown int
+	// Journaled: the job's Bulk jobs stay journaled in the state because
+	// their results were not all read; the next plan or apply waits for them
+	// and records what they did.
+	Journaled bool
+	// JobErrors say why Salesforce failed Bulk jobs or batches of the job
+	// as a whole ("job 750… failed: InternalServerError : …").
+	JobErrors []string
 }
 
 // ApplyResult is what an apply did.
@@ -84,9 +102,14 @@ type ApplyResult struct {
 	// was not written, sorted by object and address.
 	Skipped []SkippedChange
 	// Interrupted is set when apply stopped early (Ctrl-C); NotApplied
-	// counts the changes it did not get to.
+	// counts the changes it did not get to (interrupted, or stopped by an
+	// error).
 	Interrupted bool
 	NotApplied  int
+	// Unknown counts the records sent to the org whose outcome is not known
+	// (JobStatus.Unknown): the next plan finds those written by their key,
+	// after recording the results of the Bulk jobs left journaled.
+	Unknown int
 	// Warnings report what the read-back found: fields the org stored
 	// differently from what apply wrote.
 	Warnings []Warning
@@ -97,6 +120,13 @@ type ApplyResult struct {
 // Partial reports whether some records failed or were skipped (exit code
 // 3).
 func (r *ApplyResult) Partial() bool { return len(r.Failures)+len(r.Skipped) > 0 }
+
+// Wrote reports whether the apply wrote to the org or to the state, or may
+// have written to the org (records whose outcome is unknown): an apply
+// stopped by an error after that is not one that failed before writing.
+func (r *ApplyResult) Wrote() bool {
+	return r.Inserted+r.Updated+r.Deleted+r.Adopted+r.Rebound+r.Forgotten+r.Unknown > 0
+}
 
 // RecordFailure is a record Salesforce refused, or did not process.
 type RecordFailure struct {

@@ -177,7 +177,10 @@ type recorder struct {
 	started  []JobStatus
 	finished []JobStatus
 	progress int
-	onFinish func(JobStatus)
+	// maxProcessed and maxFailed are the highest counts a progress
+	// report gave.
+	maxProcessed, maxFailed int
+	onFinish                func(JobStatus)
 }
 
 func (r *recorder) JobStarted(s JobStatus) {
@@ -185,7 +188,12 @@ func (r *recorder) JobStarted(s JobStatus) {
 	r.started = append(r.started, s)
 	r.mu.Unlock()
 }
-func (r *recorder) JobProgress(JobStatus) { r.mu.Lock(); r.progress++; r.mu.Unlock() }
+func (r *recorder) JobProgress(s JobStatus) {
+	r.mu.Lock()
+	r.progress++
+	r.maxProcessed, r.maxFailed = max(r.maxProcessed, s.Processed), max(r.maxFailed, s.Failed)
+	r.mu.Unlock()
+}
 func (r *recorder) JobFinished(s JobStatus) {
 	r.mu.Lock()
 	r.finished = append(r.finished, s)

@@ -38,13 +38,18 @@ type job struct {
 	rows      []*row
 	keyFields []string
 	progress  map[string]bulk.Progress // by Salesforce job id
-	results   int
-	failed    int
-	lastNote  time.Time
+	// attempts are the Salesforce jobs' attempts (bulk.JobRef.Attempt), by
+	// id: 0 for the first submission of records, more for resubmissions
+	// after UNABLE_TO_LOCK_ROW.
+	attempts map[string]int
+	// results counts the records with a result, failed those of them that
+	// failed, unprocessed those of them Salesforce did not process.
+	results, failed, unprocessed int
+	lastNote                     time.Time
 }
 
 func (a *applier) runJob(ctx context.Context, ej *execJob) error {
-	j := &job{execJob: ej, progress: map[string]bulk.Progress{}}
+	j := &job{execJob: ej, progress: map[string]bulk.Progress{}, attempts: map[string]int{}}
 	a.mu.Lock()
 	a.seq++
 	j.status = JobStatus{Seq: a.seq, Job: ej.Job}
@@ -221,6 +226,8 @@ func shortWhy(why string) string {
 		return "failed"
 	case whyNotApplied:
 		return "was not applied"
+	case whyUnknown:
+		return "was sent, but its outcome is unknown"
 	}
 	return "was skipped"
 }
@@ -228,6 +235,7 @@ func shortWhy(why string) string {
 const (
 	whyFailed     = "failed"
 	whyNotApplied = "not applied"
+	whyUnknown    = "outcome unknown"
 )
 
 // skip records a change that was not attempted, and makes its record
@@ -268,11 +276,19 @@ func (a *applier) journal(ctx context.Context, j *job, ref bulk.JobRef) error {
 	}
 	a.mu.Lock()
 	j.status.IDs = append(j.status.IDs, ref.ID)
+	j.attempts[ref.ID] = ref.Attempt
 	a.mu.Unlock()
 	a.log.Debug("journal job", "job", ref.ID, "object", j.Object, "operation", j.Operation, "rows", len(j.rows))
 	if err := a.st.Persist(context.WithoutCancel(ctx)); err != nil {
 		a.s.RemoveJob(ref.ID)
 		return fmt.Errorf("save state before uploading job %s: %w", ref.ID, err)
+	}
+	if a.o.Observer != nil {
+		// The job's id is news: a display shows it as the job starts.
+		a.mu.Lock()
+		st := a.snapshot(j, false)
+		a.mu.Unlock()
+		a.o.Observer.JobProgress(st)
 	}
 	return nil
 }
@@ -281,24 +297,44 @@ func (a *applier) journal(ctx context.Context, j *job, ref bulk.JobRef) error {
 func (a *applier) progress(j *job, p bulk.Progress) {
 	a.mu.Lock()
 	j.progress[p.JobID] = p
-	st := a.snapshot(j)
+	st := a.snapshot(j, false)
 	a.mu.Unlock()
 	if a.o.Observer != nil {
 		a.o.Observer.JobProgress(st)
 	}
 }
 
-// snapshot is the job's status now; a.mu held.
-func (a *applier) snapshot(j *job) JobStatus {
+// snapshot is the job's status now, counting every record once: the
+// records' own results where they came, else what Salesforce reports of the
+// jobs that first submitted them (a resubmission's progress counts records
+// already counted). final is for the job's end: a failure it shows is
+// then a record's final outcome. a.mu held.
+func (a *applier) snapshot(j *job, final bool) JobStatus {
 	var processed, failed int64
-	for _, p := range j.progress {
-		processed += p.Processed
-		failed += p.Failed
+	resubmitted := false
+	for id, at := range j.attempts {
+		if at > 0 {
+			resubmitted = true
+			continue
+		}
+		processed += j.progress[id].Processed
+		failed += j.progress[id].Failed
 	}
 	st := j.status
 	st.IDs = slices.Clone(st.IDs)
-	st.Processed = min(max(int(processed), j.results), len(j.rows))
-	st.Failed = min(max(int(failed), j.failed), len(j.rows))
+	st.JobErrors = slices.Clone(st.JobErrors)
+	st.Processed = min(max(int(processed), j.results-j.unprocessed), len(j.rows))
+	st.Unprocessed = j.unprocessed
+	st.Failed = j.failed - j.unprocessed
+	// The first jobs' failed counts include records that fail with
+	// UNABLE_TO_LOCK_ROW and are resubmitted, whose results are held back
+	// until their final attempt: they stand in for the records' failures
+	// until the resubmissions start, and at the end only for records whose
+	// results were never read.
+	if !resubmitted && (!final || st.Unknown > 0) {
+		st.Failed = max(st.Failed, int(failed))
+	}
+	st.Failed = min(st.Failed, st.Processed)
 	return st
 }
 
@@ -314,7 +350,7 @@ func (a *applier) result(j *job, res bulk.Result) error {
 		var st JobStatus
 		if notify {
 			j.lastNote = time.Now()
-			st = a.snapshot(j)
+			st = a.snapshot(j, false)
 		}
 		a.mu.Unlock()
 		if notify && a.o.Observer != nil {
@@ -334,6 +370,9 @@ func (a *applier) result(j *job, res bulk.Result) error {
 	}
 	if !res.Success {
 		j.failed++
+		if res.Unprocessed {
+			j.unprocessed++
+		}
 		a.res.Failures = append(a.res.Failures, RecordFailure{
 			Address: ch.Address, Object: ch.Object, Action: ch.Action, Operation: j.Operation,
 			Errors: res.Errors, Unprocessed: res.Unprocessed,
@@ -424,14 +463,37 @@ func isDeleted(errs []bulk.RecordError) bool {
 
 // endJob accounts for records without a result, drops the job's Bulk jobs
 // from the journal once their results are all recorded, and persists.
+//
+// A record without a result was either never sent (apply was interrupted,
+// or stopped by an error before its turn) or sent without its outcome
+// coming back: the org's answer was lost, or a Bulk job's results could not
+// be read. The bulk package submits records in order and counts those it
+// sent, so the first sum.Records of the job's rows are the ones sent.
 func (a *applier) endJob(ctx context.Context, j *job, sum *bulk.IngestSummary, err error) error {
 	stopped := errors.Is(err, bulk.ErrSubmitStopped) || ctx.Err() != nil
+	sent := 0
+	if sum != nil {
+		sent = sum.Records
+	}
+	// Every result of the write's jobs was reported unless it met an error
+	// of another kind than job failures and a stop, or was aborted: then
+	// its jobs stay journaled, and Recover records the rest (recording a
+	// result twice is harmless).
+	complete := sum != nil && ctx.Err() == nil && onlyJobErrors(err)
 	a.mu.Lock()
-	for _, r := range j.rows {
+	for i, r := range j.rows {
 		if r.reported {
 			continue
 		}
-		j.status.Interrupted++
+		if i < sent {
+			j.status.Unknown++
+			a.res.Unknown++
+			if j.Operation == state.OpInsert || j.Replace {
+				a.missing[r.ch.Address] = whyUnknown
+			}
+			continue
+		}
+		j.status.NotSent++
 		a.res.NotApplied++
 		if j.Operation == state.OpInsert || j.Replace {
 			a.missing[r.ch.Address] = whyNotApplied
@@ -440,19 +502,19 @@ func (a *applier) endJob(ctx context.Context, j *job, sum *bulk.IngestSummary, e
 	if stopped {
 		a.res.Interrupted = true
 	}
+	j.status.JobErrors = jobErrors(err)
+	if sum != nil && !complete && len(sum.Jobs) > 0 {
+		j.status.Journaled = true
+	}
 	a.mu.Unlock()
-	// Every result of the write's jobs was reported unless it met an error
-	// of another kind than job failures and a stop, or was aborted: then
-	// its jobs stay journaled, and Recover records the rest (recording a
-	// result twice is harmless).
-	if sum != nil && ctx.Err() == nil && onlyJobErrors(err) {
+	if complete {
 		for _, ref := range sum.Jobs {
 			a.s.RemoveJob(ref.ID)
 		}
 	}
 	perr := a.st.Persist(context.WithoutCancel(ctx))
 	a.mu.Lock()
-	st := a.snapshot(j)
+	st := a.snapshot(j, true)
 	a.res.Jobs = append(a.res.Jobs, st)
 	a.mu.Unlock()
 	if a.o.Observer != nil {
@@ -465,9 +527,36 @@ func (a *applier) endJob(ctx context.Context, j *job, sum *bulk.IngestSummary, e
 		if ctx.Err() != nil {
 			return nil // aborted: run reports it
 		}
+		// The sObject Collections calls of the bulk package already name
+		// the operation and object.
+		if prefix := fmt.Sprintf("%s %s: ", j.Operation, j.Object); strings.HasPrefix(err.Error(), prefix) {
+			return err
+		}
 		return fmt.Errorf("%s %s: %w", j.Operation, j.Object, err)
 	}
 	return nil
+}
+
+// jobErrors are the messages of the jobs or batches that err says
+// Salesforce failed as a whole.
+func jobErrors(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case *bulk.JobError:
+			out = append(out, e.Error())
+		case interface{ Unwrap() []error }:
+			for _, e := range e.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	return out
 }
 
 // onlyJobErrors reports whether err is nil or made only of jobs or batches
