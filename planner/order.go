@@ -208,45 +208,64 @@ func (b *builder) breakCycles(g *writeGraph) error {
 type cycleStep struct{ node, edge int }
 
 // findCycle returns a cycle of the graph's reference edges (without
-// order-only edges), starting from the lowest node, or nil.
+// order-only edges and deferred fields), or nil.
 func (g *writeGraph) findCycle() []cycleStep {
-	state := make([]uint8, len(g.nodes))
-	var stack []cycleStep
-	var found []cycleStep
-	var visit func(i int) bool
-	visit = func(i int) bool {
-		state[i] = 1
+	return cycleOf(len(g.nodes), g.byAddress(), func(i int) []cycleStep {
+		var out []cycleStep
 		for k, e := range g.edges[i] {
-			if g.nodes[i].Fields[e.field].Deferred {
-				continue
+			if !g.nodes[i].Fields[e.field].Deferred {
+				out = append(out, cycleStep{i, k})
 			}
-			stack = append(stack, cycleStep{i, k})
-			switch state[e.to] {
-			case 0:
-				if visit(e.to) {
-					return true
-				}
-			case 1:
-				for s, st := range stack {
-					if st.node == e.to {
-						found = slices.Clone(stack[s:])
-						return true
-					}
-				}
-			}
-			stack = stack[:len(stack)-1]
 		}
-		state[i] = 2
-		return false
-	}
+		return out
+	}, func(st cycleStep) int { return g.edges[st.node][st.edge].to })
+}
+
+// byAddress lists the graph's nodes in address order, so that the cycle
+// found first, and so every message, is the same on every run.
+func (g *writeGraph) byAddress() []int {
 	order := make([]int, len(g.nodes))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, c int) int { return CompareAddresses(g.nodes[a].Address, g.nodes[c].Address) })
-	for _, i := range order {
-		if state[i] == 0 && visit(i) {
-			return found
+	return order
+}
+
+// cycleOf finds a cycle in a directed graph of n nodes by depth-first
+// search from roots in order: edges(i) are node i's edges, to(e) the node
+// edge e leads to. It returns the cycle's edges in order, or nil when there
+// is none.
+func cycleOf[E any](n int, roots []int, edges func(i int) []E, to func(E) int) []E {
+	state := make([]uint8, n) // 1 on the path, 2 done
+	var path []int           // the nodes on the current path
+	var stack []E            // stack[k] leads from path[k]
+	var visit func(i int) []E
+	visit = func(i int) []E {
+		state[i] = 1
+		path = append(path, i)
+		for _, e := range edges(i) {
+			next := to(e)
+			stack = append(stack, e)
+			switch state[next] {
+			case 0:
+				if c := visit(next); c != nil {
+					return c
+				}
+			case 1:
+				return slices.Clone(stack[slices.Index(path, next):])
+			}
+			stack = stack[:len(stack)-1]
+		}
+		path = path[:len(path)-1]
+		state[i] = 2
+		return nil
+	}
+	for _, i := range roots {
+		if state[i] == 0 {
+			if c := visit(i); c != nil {
+				return c
+			}
 		}
 	}
 	return nil
@@ -345,56 +364,43 @@ func (b *builder) uniqueValuesFreedFirst(g *writeGraph) {
 // next — a swap of unique values, or a record that takes a unique value an
 // update gives up while that update needs the record's Id — as an error.
 func (b *builder) checkAcyclic(g *writeGraph) error {
-	state := make([]uint8, len(g.nodes))
-	var stack []string // why each step of the path is ordered
-	var path []int
-	var cycle []string
-	var visit func(i int) bool
-	visit = func(i int) bool {
-		state[i] = 1
-		path = append(path, i)
-		step := func(to int, why string) bool {
-			stack = append(stack, why)
-			switch state[to] {
-			case 0:
-				if visit(to) {
-					return true
-				}
-			case 1:
-				at := slices.Index(path, to)
-				cycle = slices.Clone(stack[at:])
-				return true
-			}
-			stack = stack[:len(stack)-1]
-			return false
+	// A step is node's k-th reference edge, or its k-th order-only edge.
+	type step struct {
+		node, k int
+		extra   bool
+	}
+	to := func(s step) int {
+		if s.extra {
+			return g.extra[s.node][s.k].to
 		}
-		for _, e := range g.edges[i] {
-			f := g.nodes[i].Fields[e.field]
-			if !f.Deferred && step(e.to, fmt.Sprintf("%s needs the Id of %s (%s)", g.nodes[i].Address, g.nodes[e.to].Address, f.Field)) {
-				return true
+		return g.edges[s.node][s.k].to
+	}
+	cycle := cycleOf(len(g.nodes), g.byAddress(), func(i int) []step {
+		var out []step
+		for k, e := range g.edges[i] {
+			if !g.nodes[i].Fields[e.field].Deferred {
+				out = append(out, step{node: i, k: k})
 			}
 		}
-		for _, e := range g.extra[i] {
-			if step(e.to, e.why) {
-				return true
-			}
+		for k := range g.extra[i] {
+			out = append(out, step{node: i, k: k, extra: true})
 		}
-		path = path[:len(path)-1]
-		state[i] = 2
-		return false
+		return out
+	}, to)
+	if cycle == nil {
+		return nil
 	}
-	order := make([]int, len(g.nodes))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, c int) int { return CompareAddresses(g.nodes[a].Address, g.nodes[c].Address) })
-	for _, i := range order {
-		if state[i] == 0 && visit(i) {
-			b.errorf(nil, "Changes cannot be ordered", "Each of these records must be written after the one it names, in a circle:\n  %s\nSalesforce refuses a duplicate value of a unique field even for a moment, so no order of writes works. Make the change in two applies: first give one of the records a value no other record has, then the value it should have.", strings.Join(cycle, "\n  "))
-			return errDiags
+	whys := make([]string, len(cycle)) // why each write comes after the next
+	for k, s := range cycle {
+		if s.extra {
+			whys[k] = g.extra[s.node][s.k].why
+			continue
 		}
+		f := g.nodes[s.node].Fields[g.edges[s.node][s.k].field]
+		whys[k] = fmt.Sprintf("%s needs the Id of %s (%s)", g.nodes[s.node].Address, g.nodes[to(s)].Address, f.Field)
 	}
-	return nil
+	b.errorf(nil, "Changes cannot be ordered", "Each of these records must be written after the one it names, in a circle:\n  %s\nSalesforce refuses a duplicate value of a unique field even for a moment, so no order of writes works. Make the change in two applies: first give one of the records a value no other record has, then the value it should have.", strings.Join(whys, "\n  "))
+	return errDiags
 }
 
 func toID18(id string) string {
