@@ -238,8 +238,8 @@ func (g *writeGraph) byAddress() []int {
 // is none.
 func cycleOf[E any](n int, roots []int, edges func(i int) []E, to func(E) int) []E {
 	state := make([]uint8, n) // 1 on the path, 2 done
-	var path []int           // the nodes on the current path
-	var stack []E            // stack[k] leads from path[k]
+	var path []int            // the nodes on the current path
+	var stack []E             // stack[k] leads from path[k]
 	var visit func(i int) []E
 	visit = func(i int) []E {
 		state[i] = 1
