@@ -235,6 +235,9 @@ func (s *streamOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer f.Close()
+		// As Salesforce does: the client streams CSV result files and
+		// would buffer anything else.
+		w.Header().Set("Content-Type", "text/csv")
 		cr := csv.NewReader(bufio.NewReader(f))
 		head, _ := cr.Read()
 		bw := bufio.NewWriter(w)

@@ -58,7 +58,9 @@ func init() {
 				}
 				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 			}
-			if filepath.Base(p) == "sfsync.state.json" || filepath.Ext(p) == ".lock" {
+			// State someone left by running the example there (the state,
+			// its backup, its lock) is not part of the example.
+			if strings.HasPrefix(filepath.Base(p), "sfsync.state.json") || filepath.Ext(p) == ".lock" {
 				return nil
 			}
 			data, err := os.ReadFile(p)
