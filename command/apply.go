@@ -149,7 +149,13 @@ func runApply(ctx context.Context, env *Env, args []string) int {
 		return ExitError
 	}
 	defer prog.finish()
-	defer conn.Close()
+	// The state's lock is released before the local org, which may go on
+	// serving other sfsync processes that joined it, and which may be
+	// waiting for this lock.
+	defer func() {
+		pending.Close(ctx)
+		conn.Close()
+	}()
 	c := conn.Client
 	store, err := pending.Get()
 	if err != nil {

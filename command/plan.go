@@ -229,8 +229,19 @@ func makePlan(ctx context.Context, env *Env, o planOptions) (*planner.Plan, int)
 		return nil, ExitError
 	}
 	defer prog.finish()
-	<-pending.Locked
-	defer conn.Close()
+	if err := pending.WaitLocked(); err != nil {
+		prog.finish()
+		conn.Close()
+		env.Errorf("%v", err)
+		return nil, ExitError
+	}
+	// The state's lock is released before the local org, which may go on
+	// serving other sfsync processes that joined it, and which may be
+	// waiting for this lock.
+	defer func() {
+		pending.Close(ctx)
+		conn.Close()
+	}()
 	stateOf := func() (*state.State, error) {
 		store, err := getStore()
 		if err != nil {

@@ -115,11 +115,11 @@ func openState(ctx context.Context, env *Env, b state.Backend, f stateFlags, ope
 // takes seconds to read, so plan and apply read it (and take its lock)
 // while the configuration loads and the org is connected.
 type pendingState struct {
-	// Locked is closed once the lock is held (before the state is read),
-	// or when opening failed.
-	Locked <-chan struct{}
+	locked <-chan struct{} // closed once the lock is held
+	done   <-chan struct{} // closed once opening has finished
 	// Get waits for the state; every call returns the same result.
-	Get func() (*state.Store, error)
+	Get   func() (*state.Store, error)
+	close sync.Once
 }
 
 // openStateAsync starts opening the state as openState does.
@@ -129,16 +129,15 @@ func openStateAsync(ctx context.Context, env *Env, b state.Backend, f stateFlags
 		err   error
 	}
 	opened := make(chan result, 1)
-	locked := make(chan struct{})
+	locked, done := make(chan struct{}), make(chan struct{})
 	go func() {
-		var once sync.Once
-		signal := func() { once.Do(func() { close(locked) }) }
-		store, err := openStateThen(ctx, env, b, f, operation, signal)
-		signal()
+		store, err := openStateThen(ctx, env, b, f, operation, func() { close(locked) })
 		opened <- result{store, err}
+		close(done)
 	}()
 	return &pendingState{
-		Locked: locked,
+		locked: locked,
+		done:   done,
 		Get: sync.OnceValues(func() (*state.Store, error) {
 			r := <-opened
 			return r.store, r.err
@@ -146,12 +145,28 @@ func openStateAsync(ctx context.Context, env *Env, b state.Backend, f stateFlags
 	}
 }
 
-// Close waits for the state and, if it was opened, closes it (releasing
-// the lock), even when ctx is cancelled.
-func (p *pendingState) Close(ctx context.Context) {
-	if store, err := p.Get(); err == nil {
-		store.Close(context.WithoutCancel(ctx))
+// WaitLocked waits until the lock is held (the state may still be being
+// read), or returns the error that stopped opening the state: a run that
+// reads the org must not start before then, and should not start at all
+// when the state is locked by another run or cannot be read.
+func (p *pendingState) WaitLocked() error {
+	select {
+	case <-p.locked:
+		return nil
+	case <-p.done:
+		_, err := p.Get()
+		return err
 	}
+}
+
+// Close waits for the state and, if it was opened, closes it (releasing
+// the lock), even when ctx is cancelled. Only the first call does anything.
+func (p *pendingState) Close(ctx context.Context) {
+	p.close.Do(func() {
+		if store, err := p.Get(); err == nil {
+			store.Close(context.WithoutCancel(ctx))
+		}
+	})
 }
 
 // openStateThen is openState calling onLocked once the lock is held, before
