@@ -183,6 +183,10 @@ func runPlan(ctx context.Context, env *Env, args []string) int {
 			env.Errorf("-out=%s: the directory %s does not exist", o.out, filepath.Dir(o.out))
 			return ExitError
 		}
+		if isDir(env.Path(o.out)) {
+			env.Errorf("-out=%s is a directory; give a file name", o.out)
+			return ExitError
+		}
 	}
 	p, code := makePlan(ctx, env, o)
 	if p == nil {
