@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/localorg"
 	"github.com/sfsync/sfsync/planner"
 	"github.com/sfsync/sfsync/state"
 )
@@ -155,5 +156,28 @@ Contact insert (level 0, Bulk API 2.0): done, 50000 processed, 4 failed (job 750
 `
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
+
+// TestApplyJobNeverCreated: when the org refuses to create the Bulk job,
+// the records were never sent. Apply says so ("not sent", never "got no
+// answer") and exits 1 — nothing was written — not 4.
+func TestApplyJobNeverCreated(t *testing.T) {
+	d := newApplyDir(t, accountsConfig(300))
+	d.org.SetFaults(t, localorg.Faults{ServerErrors: 100, ServerErrorPath: "jobs/ingest"})
+	code, stdout, stderr := d.run(t, "apply", "-auto-approve")
+	if code != ExitError {
+		t.Errorf("exit %d, want %d", code, ExitError)
+	}
+	if want := "Account insert (level 0, Bulk API 2.0): stopped, 0 processed, 0 failed, 300 not sent\n"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if want := "300 changes not applied"; !strings.Contains(stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+	for _, bad := range []string{"got no answer", "outcome unknown", "kept in the state"} {
+		if strings.Contains(stdout+stderr, bad) {
+			t.Errorf("output says %q:\n%s\n%s", bad, stdout, stderr)
+		}
 	}
 }
