@@ -630,8 +630,9 @@ func (b *builder) applyTargets(ctx context.Context) error {
 			continue
 		}
 		t.a.Object = op.name
+		t.foldKey = op.foldKey
 		if !t.object && !b.targetExists(op, t) {
-			b.errorf(nil, "Invalid target", "-target=%s: no record %s is configured or in state.%s", arg, t, b.didYouMeanRecord(op, t))
+			b.errorf(nil, "Invalid target", "-target=%s: no record %s is declared in the configuration, bound in the state or changed by this plan.%s", arg, t, b.didYouMeanRecord(op, t))
 			continue
 		}
 		ts = append(ts, t)
@@ -713,6 +714,20 @@ type target struct {
 	a          hcl.Address // the object, and a record's label and key
 	object     bool        // the whole object
 	undeclared string      // an undeclared record's address after the object: ["KEY"] or [Id="…"]
+	// undeclaredKey is the key of an undeclared record named by key.
+	undeclaredKey string
+	// foldKey, when set, is how the object compares keys (objPlan.foldKey):
+	// the keys of CSV rows and undeclared records are its key values.
+	foldKey func(string) string
+}
+
+// sameKey reports whether two keys of the object's records are the same,
+// as Salesforce compares them.
+func (t target) sameKey(a, b string) bool {
+	if a == b {
+		return true
+	}
+	return t.foldKey != nil && t.foldKey(a) == t.foldKey(b)
 }
 
 func (t target) String() string {
@@ -725,13 +740,63 @@ func (t target) String() string {
 	return t.a.String()
 }
 
-// names reports whether the record target t names the record at addr.
+// names reports whether the record target t names the record at addr. The
+// key of a CSV row or of an undeclared record is its record's key, and
+// compares as the object's keys do (case-insensitively, for a text key that
+// is not case-sensitive); a record block's instance key is the
+// configuration's own, and compares exactly.
 func (t target) names(addr string) bool {
 	if t.undeclared != "" {
-		return addr == t.a.Object+t.undeclared
+		if addr == t.a.Object+t.undeclared {
+			return true
+		}
+		if t.undeclaredKey == "" {
+			return false
+		}
+		rest, ok := strings.CutPrefix(addr, t.a.Object+"[")
+		if !ok || strings.HasPrefix(rest, "Id=") {
+			return false
+		}
+		a, err := hcl.ParseAddress(t.a.Object + ".x[" + rest)
+		return err == nil && a.Keyed && t.sameKey(t.undeclaredKey, a.Key)
 	}
 	a, err := hcl.ParseAddress(addr)
-	return err == nil && t.a.Label == a.Label && (!t.a.Keyed || a.Keyed && t.a.Key == a.Key)
+	if err != nil || t.a.Label != a.Label {
+		return false
+	}
+	switch {
+	case !t.a.Keyed:
+		return true
+	case !a.Keyed:
+		return false
+	case a.Label == hcl.CSVLabel:
+		return t.sameKey(t.a.Key, a.Key)
+	}
+	return t.a.Key == a.Key
+}
+
+// foldKey is the form in which two keys of the object's records (a CSV
+// row's or an undeclared record's address key: the key values, joined by
+// hcl.KeySeparator when composite) are equal when Salesforce takes them for
+// the same: each value normalized as matching normalizes it. A key that
+// does not split into the object's key fields, or whose values do not
+// parse, is left as it is.
+func (op *objPlan) foldKey(key string) string {
+	if len(op.keySpecs) == 0 {
+		return key
+	}
+	parts := strings.Split(key, hcl.KeySeparator)
+	if len(parts) != len(op.keySpecs) {
+		return key
+	}
+	for i, p := range parts {
+		v, err := ParseCell(op.keySpecs[i], p)
+		if err != nil {
+			return key
+		}
+		parts[i] = v.Key(op.keyCS[i])
+	}
+	return strings.Join(parts, hcl.KeySeparator)
 }
 
 var undeclaredByID = regexp.MustCompile(`^\[Id="([0-9A-Za-z]+)"\]$`)
@@ -756,6 +821,7 @@ func parseTarget(s string) (target, error) {
 			return t, fmt.Errorf(`want Object, Object.label, Object.label["key"], or Object["key"] or Object[Id="…"] for a record the configuration does not declare`)
 		}
 		t.undeclared = "[" + hcl.QuoteKey(a.Key) + "]"
+		t.undeclaredKey = a.Key
 		return t, nil
 	}
 	if !strings.Contains(s, ".") {
