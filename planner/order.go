@@ -398,8 +398,9 @@ type deleteHandOff struct {
 }
 
 // uniqueValuesHeldByDeletes finds the writes that take a value of a unique
-// field (not the key: a desired record with a deleted record's key is that
-// record) from a record this plan deletes. Apply deletes after every insert
+// field from a record this plan deletes: a field that is not the key, or
+// the key itself when a record bound by state has its key edited to that
+// of a record that left the configuration. Apply deletes after every insert
 // and update, so such a write would meet the value still taken and fail
 // with DUPLICATE_VALUE. The plan does not run such deletes early instead:
 // deletes come last so that records moved away from a parent (updated) are
@@ -410,13 +411,31 @@ type deleteHandOff struct {
 func (b *builder) uniqueValuesHeldByDeletes(g *writeGraph) {
 	b.handOffs = nil
 	taken := map[uniqueValue][]int{}
-	b.uniqueTaken(g, func(i int, f FieldChange, v uniqueValue) { taken[v] = append(taken[v], i) })
+	fields := map[[2]string]bool{} // the object and field of every value taken
+	b.uniqueTaken(g, func(i int, f FieldChange, v uniqueValue) {
+		taken[v] = append(taken[v], i)
+		fields[[2]string{v.object, v.field}] = true
+	})
 	if len(taken) == 0 {
 		return
+	}
+	type col struct {
+		c     int
+		field string
+		cs    bool
 	}
 	for _, o := range b.plan.Objects {
 		op := b.object(o.Object)
 		if op == nil || op.ix == nil {
+			continue
+		}
+		var cols []col // the unique fields read whose values are taken
+		for c, field := range op.cols {
+			if u, cs := b.uniqueField(o.Object, field); u && fields[[2]string{strings.ToLower(o.Object), strings.ToLower(field)}] {
+				cols = append(cols, col{c, field, cs})
+			}
+		}
+		if len(cols) == 0 {
 			continue
 		}
 		for i := range o.Changes {
@@ -428,17 +447,13 @@ func (b *builder) uniqueValuesHeldByDeletes(g *writeGraph) {
 			if !ok {
 				continue
 			}
-			for c, field := range op.cols {
-				u, cs := b.uniqueField(o.Object, field)
-				if !u {
-					continue
-				}
-				v := op.ix.Value(x, c)
+			for _, c := range cols {
+				v := op.ix.Value(x, c.c)
 				if v.IsNull() {
 					continue
 				}
-				for _, t := range taken[uniqueValue{strings.ToLower(o.Object), strings.ToLower(field), v.Key(cs)}] {
-					b.handOffs = append(b.handOffs, deleteHandOff{taker: g.nodes[t].Address, holder: ch.Address, field: field, value: v})
+				for _, t := range taken[uniqueValue{strings.ToLower(o.Object), strings.ToLower(c.field), v.Key(c.cs)}] {
+					b.handOffs = append(b.handOffs, deleteHandOff{taker: g.nodes[t].Address, holder: ch.Address, field: c.field, value: v})
 				}
 			}
 		}
