@@ -1181,6 +1181,45 @@ func TestFailureReportsJobsAlreadySubmitted(t *testing.T) {
 			if sum.Succeeded != 52 || len(got.results) != 52 {
 				t.Errorf("%v: summary %+v, %d results", err, sum, len(got.results))
 			}
+			// Records counts what may have reached the org: the second 2.0
+			// job was aborted before its upload (nothing sent), while the
+			// second 1.0 batch may have been added before the error.
+			want := map[bulk.API]int{bulk.Bulk2: 52, bulk.Bulk1: 100}[api]
+			if sum.Records != want {
+				t.Errorf("%d records counted as sent, want %d", sum.Records, want)
+			}
+		})
+	}
+}
+
+// TestJobNeverCreatedSentNothing: a write whose Bulk job could not be
+// created sent nothing, and says so (Records 0), so that a caller does not
+// take its records for written-or-not; a failed sObject Collections call
+// may have been carried out, so its records count as sent.
+func TestJobNeverCreatedSentNothing(t *testing.T) {
+	for _, tt := range []struct {
+		api  bulk.API
+		path string
+		sent int
+	}{
+		{bulk.Bulk2, "/jobs/ingest", 0},
+		{bulk.Bulk1, "/job", 0},
+		{bulk.REST, "/composite/sobjects", 10},
+	} {
+		t.Run(tt.api.String(), func(t *testing.T) {
+			org := localorgtest.New(t)
+			c := connect(t, soap(org), "60.0")
+			recs := accounts(10, func(i int) bulk.Record { return bulk.Record{"Name": bulk.Text(fmt.Sprint("A", i))} })
+			req := bulk.IngestRequest{Object: "Account", Operation: bulk.Insert, Records: seq(recs), API: tt.api}
+			got := collect(t, &req)
+			org.ServerErrorNextCalls(5, tt.path)
+			sum, err := c.Ingest(context.Background(), req)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if sum.Records != tt.sent || len(got.results) != 0 || len(sum.Jobs) != 0 {
+				t.Errorf("%v: summary %+v, %d results", err, sum, len(got.results))
+			}
 		})
 	}
 }

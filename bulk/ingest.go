@@ -120,8 +120,13 @@ type IngestRequest struct {
 
 // IngestSummary counts what a write did.
 type IngestSummary struct {
-	Jobs        []JobRef
-	Records     int // records submitted (each once, however often resubmitted)
+	Jobs []JobRef // the jobs created, in order
+	// Records counts the records sent (each once, however often
+	// resubmitted): in the order of IngestRequest.Records, those in a job,
+	// batch or request that may have written them, including the ones
+	// whose submission failed without telling whether Salesforce took
+	// them. A record not counted was never sent.
+	Records     int
 	Succeeded   int
 	Failed      int
 	Unprocessed int
@@ -225,7 +230,12 @@ type ingest struct {
 type sink interface {
 	format() format
 	limits() (records int, bytes int64)
-	submit(ctx context.Context, ch *chunk) error
+	// submit sends a chunk. sent reports whether its records may have
+	// reached a job, batch or request that can write them — true even when
+	// err is set, whenever the org may have taken them (an upload whose
+	// answer was lost); false when they surely were not (the job was never
+	// created, or was aborted before it could process anything).
+	submit(ctx context.Context, ch *chunk) (sent bool, err error)
 	finish(ctx context.Context) error
 	abort(ctx context.Context)
 }
@@ -370,10 +380,11 @@ func (p *pass) submit(ctx context.Context) error {
 			return fmt.Errorf("%w: %w", ErrSubmitStopped, e)
 		}
 	}
-	if !p.explicit {
+	sent, err := p.s.submit(ctx, p.ch)
+	if sent && !p.explicit {
 		p.in.sum.Records += p.ch.rows // resubmissions are counted in LockRetried
 	}
-	return p.s.submit(ctx, p.ch)
+	return err
 }
 
 // end submits the last chunk (when submit is true) and waits for the jobs
@@ -524,12 +535,17 @@ func (s *sink2) abort(ctx context.Context) {
 	}
 }
 
-func (s *sink2) submit(ctx context.Context, ch *chunk) error {
+// submit creates a job for the chunk, uploads it and marks the upload
+// complete. Until that last call Salesforce processes nothing (an Open job
+// is never processed), so a failure before it — the job not created, the
+// upload refused and the job aborted — sent nothing; only a failed
+// UploadComplete leaves the records' fate unknown.
+func (s *sink2) submit(ctx context.Context, ch *chunk) (bool, error) {
 	in := s.in
 	header := ch.header(in.sp.names, in.req.KeyFields)
 	file, err := in.tempFile(func(w io.Writer) error { return renderCSV(w, in.sr, ch, in.sp.names, header) })
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer os.Remove(file)
 	// An upload that fails after reaching Salesforce leaves the job in an
@@ -539,28 +555,28 @@ func (s *sink2) submit(ctx context.Context, ch *chunk) error {
 	for try := 0; try < 2; try++ {
 		info, err := in.c.CreateIngestJob2(ctx, IngestJobSpec2{Object: in.req.Object, Operation: in.req.Operation, ExternalIDFieldName: in.req.ExternalIDField, AssignmentRuleID: in.req.AssignmentRuleID})
 		if err != nil {
-			return err
+			return false, err
 		}
 		if err := in.created(ctx, in.jobRef(Bulk2, info.ID)); err != nil {
 			in.c.SetJobState2(context.WithoutCancel(ctx), false, info.ID, "Aborted")
-			return fmt.Errorf("job %s: %w", info.ID, err)
+			return false, fmt.Errorf("job %s: %w", info.ID, err)
 		}
 		if err := in.c.UploadJobData2(ctx, info.ID, fileBody(file)); err != nil {
 			lastErr = err
 			in.c.SetJobState2(context.WithoutCancel(ctx), false, info.ID, "Aborted")
 			if ctx.Err() != nil || ErrorCode(err) != "" {
-				return err // Salesforce answered: do not try again
+				return false, err // Salesforce answered: do not try again
 			}
 			continue
 		}
 		info, err = in.c.SetJobState2(ctx, false, info.ID, "UploadComplete")
 		if err != nil {
-			return err
+			return true, err
 		}
 		s.jobs = append(s.jobs, &job2{info: info, ch: ch, header: header})
-		return nil
+		return true, nil
 	}
-	return lastErr
+	return false, lastErr
 }
 
 func (s *sink2) finish(ctx context.Context) error {
@@ -830,18 +846,22 @@ func (s *sink1) abort(ctx context.Context) {
 	}
 }
 
-func (s *sink1) submit(ctx context.Context, ch *chunk) error {
+// submit adds the chunk as a batch of the write's job, creating the job
+// first. Salesforce starts processing a batch as soon as it is added, so a
+// failed add leaves the records' fate unknown; failing to create (or
+// journal) the job sent nothing.
+func (s *sink1) submit(ctx context.Context, ch *chunk) (bool, error) {
 	in := s.in
 	if s.job == nil {
 		job, err := in.c.CreateJob1(ctx, JobSpec1{Object: in.req.Object, Operation: in.req.Operation, ExternalIDFieldName: in.req.ExternalIDField,
 			ContentType: in.req.ContentType, Serial: in.req.Serial, AssignmentRuleID: in.req.AssignmentRuleID})
 		if err != nil {
-			return err
+			return false, err
 		}
 		s.job = job
 		if err := in.created(ctx, in.jobRef(Bulk1, job.Info.ID)); err != nil {
 			job.Abort(context.WithoutCancel(ctx))
-			return fmt.Errorf("job %s: %w", job.Info.ID, err)
+			return false, fmt.Errorf("job %s: %w", job.Info.ID, err)
 		}
 	}
 	file, err := in.tempFile(func(w io.Writer) error {
@@ -854,15 +874,15 @@ func (s *sink1) submit(ctx context.Context, ch *chunk) error {
 		return renderCSV(w, in.sr, ch, in.sp.names, ch.header(in.sp.names, in.req.KeyFields))
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer os.Remove(file)
 	bi, err := s.job.addBatch(ctx, fileBody(file))
 	if err != nil {
-		return err
+		return true, err
 	}
 	s.batches = append(s.batches, batch1{id: bi.ID, ch: ch})
-	return nil
+	return true, nil
 }
 
 func (s *sink1) finish(ctx context.Context) error {
@@ -949,7 +969,9 @@ func (s *sinkREST) limits() (int, int64)         { return MaxCollectionsSize, 50
 func (s *sinkREST) abort(context.Context)        {}
 func (s *sinkREST) finish(context.Context) error { return nil }
 
-func (s *sinkREST) submit(ctx context.Context, ch *chunk) error {
+// submit sends the chunk in one sObject Collections call; a call that
+// fails may have been carried out.
+func (s *sinkREST) submit(ctx context.Context, ch *chunk) (bool, error) {
 	in := s.in
 	var recs []map[string]any
 	var ids []string
@@ -974,14 +996,14 @@ func (s *sinkREST) submit(ctx context.Context, ch *chunk) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	results, err := in.c.collections(ctx, in.req.Operation, in.req.Object, in.req.ExternalIDField, recs, ids, in.req.AllOrNone)
 	if err != nil {
-		return err
+		return true, err
 	}
 	if len(results) != ch.rows {
-		return fmt.Errorf("sObject Collections: %d results for %d records", len(results), ch.rows)
+		return true, fmt.Errorf("sObject Collections: %d results for %d records", len(results), ch.rows)
 	}
 	for row, r := range results {
 		res := Result{Index: ch.at(row), ID: r.ID, Success: r.Success, Created: r.Created, Errors: r.Errors}
@@ -989,10 +1011,10 @@ func (s *sinkREST) submit(ctx context.Context, ch *chunk) error {
 			res.Created = true
 		}
 		if err := in.emit(res); err != nil {
-			return err
+			return true, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // CollectionResult is one entry of an sObject Collections response.

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -70,8 +72,11 @@ func jobLabel(s planner.JobStatus) string {
 	return fmt.Sprintf("%s %s (level %d, %s)", s.Object, what, s.Level, s.API.Label())
 }
 
-// barLabel is the short label of a job's bar: "Account insert L0".
-func barLabel(s planner.JobStatus) string {
+// barLabel is the short label of a job's bar, "Account insert L0", in at
+// most width columns (no limit when width <= 0): a long object name loses
+// its middle ("Very_Lon…bject__c insert L0"), and when even that does not
+// fit, the whole label does.
+func barLabel(s planner.JobStatus, width int) string {
 	what := s.Operation.String()
 	switch {
 	case s.Deferred:
@@ -79,7 +84,50 @@ func barLabel(s planner.JobStatus) string {
 	case s.Replace:
 		what = "delete(replace)"
 	}
-	return fmt.Sprintf("%s %s L%d", s.Object, what, s.Level)
+	rest := fmt.Sprintf(" %s L%d", what, s.Level)
+	label := s.Object + rest
+	if width <= 0 || utf8.RuneCountInString(label) <= width {
+		return label
+	}
+	// Keep at least a few characters of each end of the object's name.
+	if room := width - utf8.RuneCountInString(rest); room >= 7 {
+		return middleEllipsis(s.Object, room) + rest
+	}
+	return middleEllipsis(label, max(width, 3))
+}
+
+// middleEllipsis shortens s to n runes (n >= 3) by replacing its middle
+// with "…".
+func middleEllipsis(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	head := n / 2
+	tail := n - 1 - head
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
+}
+
+// Widths of the parts of a bar's line other than its label and counts: the
+// bar at its narrowest, the spaces after the label, around the bar, before
+// the counts and before the (usually empty) failed count, and a column
+// left free so that a full line does not wrap.
+const (
+	minBarWidth   = 12
+	barSpacing    = 1 + 2 + 1 + 1
+	barLineMargin = 1
+)
+
+// barLabelWidth is the room for a bar's label on a line of columns
+// columns, after the bar at its narrowest and the "n / total" counts
+// (of up to total records); 0 (no limit) when columns is unknown. A
+// "n failed" count, when there is one, takes its room from the bar.
+func barLabelWidth(columns, total int) int {
+	if columns <= 0 {
+		return 0
+	}
+	counts := 2*len(strconv.Itoa(total)) + len(" / ")
+	return max(columns-barLineMargin-barSpacing-minBarWidth-counts, 3)
 }
 
 // toSend is the number of the job's records that are sent.
@@ -198,11 +246,15 @@ func jobOutcome(s planner.JobStatus) string {
 // records, and how many failed) with mpb, and prints above the bars a line
 // when a job starts a Bulk job and when a Bulk job's job (or any job that
 // did not simply finish) ends, so that the Bulk job ids stay on screen.
+// Labels are shortened to leave the bar and its counts room on the
+// terminal's line (mpb cuts a line that is too long from its end, bar and
+// counts first).
 type progressBars struct {
-	p    *mpb.Progress
-	mu   sync.Mutex
-	bars map[int]*jobBar
-	ids  jobIDs
+	p     *mpb.Progress
+	width func() int // the terminal's columns now; 0 when unknown
+	mu    sync.Mutex
+	bars  map[int]*jobBar
+	ids   jobIDs
 }
 
 type jobBar struct {
@@ -211,7 +263,19 @@ type jobBar struct {
 }
 
 func newProgressBars(w io.Writer) *progressBars {
-	return &progressBars{p: mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond)), bars: map[int]*jobBar{}, ids: jobIDs{}}
+	return newProgressBarsWidth(w, func() int { return terminalWidth(w) })
+}
+
+// newProgressBarsWidth draws bars on lines of width() columns (read as each
+// job starts, so that a resized terminal is followed); on a writer that is
+// no terminal, mpb draws lines of the width at the start (100 when
+// unknown).
+func newProgressBarsWidth(w io.Writer, width func() int) *progressBars {
+	cols := width()
+	if cols <= 0 {
+		cols = 100
+	}
+	return &progressBars{p: mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(cols), mpb.WithRefreshRate(150*time.Millisecond)), width: width, bars: map[int]*jobBar{}, ids: jobIDs{}}
 }
 
 func (p *progressBars) JobStarted(s planner.JobStatus) {
@@ -219,7 +283,7 @@ func (p *progressBars) JobStarted(s planner.JobStatus) {
 	defer p.mu.Unlock()
 	jb := &jobBar{}
 	jb.bar = p.p.AddBar(int64(toSend(s)), mpb.BarWidth(24),
-		mpb.PrependDecorators(decor.Name(barLabel(s), decor.WCSyncSpaceR)),
+		mpb.PrependDecorators(decor.Name(barLabel(s, barLabelWidth(p.width(), toSend(s))), decor.WCSyncSpaceR)),
 		mpb.AppendDecorators(
 			decor.CountersNoUnit("%d / %d", decor.WCSyncSpace),
 			decor.Any(func(decor.Statistics) string {

@@ -3,13 +3,16 @@ package command
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfsync/sfsync/bulk"
+	"github.com/sfsync/sfsync/localorg"
 	"github.com/sfsync/sfsync/planner"
 	"github.com/sfsync/sfsync/state"
 )
@@ -155,5 +158,91 @@ Contact insert (level 0, Bulk API 2.0): done, 50000 processed, 4 failed (job 750
 `
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
+
+// TestApplyJobNeverCreated: when the org refuses to create the Bulk job,
+// the records were never sent. Apply says so ("not sent", never "got no
+// answer") and exits 1 — nothing was written — not 4.
+func TestApplyJobNeverCreated(t *testing.T) {
+	d := newApplyDir(t, accountsConfig(300))
+	d.org.SetFaults(t, localorg.Faults{ServerErrors: 100, ServerErrorPath: "jobs/ingest"})
+	code, stdout, stderr := d.run(t, "apply", "-auto-approve")
+	if code != ExitError {
+		t.Errorf("exit %d, want %d", code, ExitError)
+	}
+	if want := "Account insert (level 0, Bulk API 2.0): stopped, 0 processed, 0 failed, 300 not sent\n"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if want := "300 changes not applied"; !strings.Contains(stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+	for _, bad := range []string{"got no answer", "outcome unknown", "kept in the state"} {
+		if strings.Contains(stdout+stderr, bad) {
+			t.Errorf("output says %q:\n%s\n%s", bad, stdout, stderr)
+		}
+	}
+}
+
+// TestProgressBarsFitLongLabels draws the bar of a job on an object with a
+// long name on a 45-column line: the label is shortened in its middle so
+// that the bar and its counts stay on the line, which mpb would otherwise
+// cut from the end.
+func TestProgressBarsFitLongLabels(t *testing.T) {
+	const columns = 45
+	var buf bytes.Buffer
+	p := newProgressBarsWidth(&buf, func() int { return columns })
+	s := planner.JobStatus{Seq: 1, Job: planner.Job{Object: "Quarterly_Revenue_Forecast_Adjustment__c", Operation: state.OpInsert, API: planner.APIBulk2, Records: 300}}
+	p.JobStarted(s)
+	s.Processed = 300
+	p.JobFinished(s)
+	p.Close()
+	var last string
+	for _, l := range strings.Split(ansi.ReplaceAllString(buf.String(), ""), "\n") {
+		if strings.Contains(l, "insert L0") {
+			last = l
+		}
+	}
+	if n := utf8.RuneCountInString(last); n == 0 || n > columns {
+		t.Fatalf("bar line of %d columns, want 1 to %d:\n%s", n, columns, buf.String())
+	}
+	for _, want := range []string{"Quar…__c insert L0 ", "300 / 300", "[=========="} {
+		if !strings.Contains(last, want) {
+			t.Errorf("bar line %q lacks %q", last, want)
+		}
+	}
+}
+
+// ansi matches the escape sequences mpb draws with.
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+
+func TestBarLabel(t *testing.T) {
+	s := planner.JobStatus{Job: planner.Job{Object: "Account", Operation: state.OpUpdate, Level: 2}}
+	long := planner.JobStatus{Job: planner.Job{Object: "Very_Long_Custom_Object_Name__c", Operation: state.OpDelete, Replace: true}}
+	for _, tt := range []struct {
+		s     planner.JobStatus
+		width int
+		want  string
+	}{
+		{s, 0, "Account update L2"},
+		{s, 17, "Account update L2"},
+		{long, 0, "Very_Long_Custom_Object_Name__c delete(replace) L0"},
+		{long, 30, "Very_…me__c delete(replace) L0"},
+		{long, 12, "Very_L…e) L0"},
+		{long, 1, "V…0"},
+	} {
+		got := barLabel(tt.s, tt.width)
+		if got != tt.want {
+			t.Errorf("barLabel(%s, %d) = %q, want %q", tt.s.Object, tt.width, got, tt.want)
+		}
+		if tt.width >= 3 && utf8.RuneCountInString(got) > tt.width {
+			t.Errorf("barLabel(%s, %d) = %q is too wide", tt.s.Object, tt.width, got)
+		}
+	}
+	if got := barLabelWidth(45, 300); got != 45-1-5-12-9 {
+		t.Errorf("barLabelWidth(45, 300) = %d", got)
+	}
+	if got := barLabelWidth(0, 300); got != 0 {
+		t.Errorf("barLabelWidth(0, 300) = %d, want 0 (no limit)", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/sfsync/sfsync/bulk"
 	"github.com/sfsync/sfsync/internal/sfid"
+	"github.com/sfsync/sfsync/localorg"
 	"github.com/sfsync/sfsync/state"
 )
 
@@ -178,5 +179,38 @@ func TestRecoverBulk1(t *testing.T) {
 		if rec, ok := s.Record(addr); !ok || !sfid.Equal(rec.ID, r["Id"]) {
 			t.Errorf("%s: %+v, org %s", addr, rec, r["Id"])
 		}
+	}
+}
+
+// TestApplyJobNeverCreated has the org refuse to create Bulk jobs: the
+// records were never sent, so they are "not applied" (never "outcome
+// unknown"), nothing is journaled, and the apply wrote nothing — the
+// command's exit code 1, not the 4 of an apply cut short after writing.
+func TestApplyJobNeverCreated(t *testing.T) {
+	for _, tt := range []struct {
+		api  JobAPI
+		path string
+	}{{APIBulk2, "jobs/ingest"}, {APIBulk1, "async/"}} {
+		t.Run(tt.api.String(), func(t *testing.T) {
+			e := newApplyEnv(t)
+			if err := e.org.Org.SetFaults(localorg.Faults{ServerErrors: 100, ServerErrorPath: tt.path}); err != nil {
+				t.Fatal(err)
+			}
+			st := e.open(t)
+			res, err := Apply(context.Background(), e.c, st, accountsAndContacts(300, 0), ApplyOptions{Jobs: JobOptions{API: APIBulkOnly, Bulk: tt.api}, NoReadBack: true})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if res.Wrote() || res.Unknown != 0 || res.NotApplied != 300 || res.Interrupted {
+				t.Errorf("result: wrote %v, %d unknown, %d not applied, interrupted %v", res.Wrote(), res.Unknown, res.NotApplied, res.Interrupted)
+			}
+			if len(res.Jobs) != 1 || res.Jobs[0].NotSent != 300 || res.Jobs[0].Unknown != 0 || res.Jobs[0].Journaled {
+				t.Errorf("jobs: %+v", res.Jobs)
+			}
+			st.Close(context.Background())
+			if s := e.stored(t); s.Len() != 0 || len(s.Jobs()) != 0 {
+				t.Errorf("state: %v, jobs %v", s.AllRecords(), s.Jobs())
+			}
+		})
 	}
 }

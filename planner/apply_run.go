@@ -468,7 +468,9 @@ func isDeleted(errs []bulk.RecordError) bool {
 // or stopped by an error before its turn) or sent without its outcome
 // coming back: the org's answer was lost, or a Bulk job's results could not
 // be read. The bulk package submits records in order and counts those it
-// sent, so the first sum.Records of the job's rows are the ones sent.
+// sent (those in a job, batch or call that may have written them; not
+// those whose job was never created), so the first sum.Records of the
+// job's rows are the ones sent.
 func (a *applier) endJob(ctx context.Context, j *job, sum *bulk.IngestSummary, err error) error {
 	stopped := errors.Is(err, bulk.ErrSubmitStopped) || ctx.Err() != nil
 	sent := 0

@@ -149,6 +149,7 @@ func Build(ctx context.Context, opts Options) (*Plan, hclv2.Diagnostics, error) 
 		{b.deletes, false},
 		{b.order, false},
 		{b.applyTargets, false},
+		{b.checkDeleteHandOffs, false},
 		{b.checkDeletes, false},
 		{b.estimate, false},
 	}
@@ -241,6 +242,13 @@ type builder struct {
 	// stdPricebook is the Id of the standard price book, when price book
 	// entries are planned.
 	stdPricebook string
+	// after lists, by address, the writes that a write must come after
+	// for another reason than a reference (a unique value handed over, a
+	// standard price first): -target keeps them with it.
+	after map[string][]string
+	// handOffs are the writes that take a unique value a delete frees
+	// (checkDeleteHandOffs).
+	handOffs []deleteHandOff
 
 	diags hclv2.Diagnostics
 	// muted > 0 discards diagnostics: a pass that another pass repeats

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -335,5 +336,72 @@ func TestBuildGolden(t *testing.T) {
 				t.Errorf("saved plan does not round-trip:\n%s", diff)
 			}
 		})
+	}
+}
+
+// countingOrg counts the queries made of each object (by the FROM of the
+// SOQL).
+type countingOrg struct {
+	planner.Org
+	mu      sync.Mutex
+	queries map[string]int
+}
+
+func (o *countingOrg) Query(ctx context.Context, soql string, opt bulk.QueryOptions) *bulk.Rows {
+	if _, from, ok := strings.Cut(soql, " FROM "); ok {
+		object, _, _ := strings.Cut(from, " ")
+		o.mu.Lock()
+		o.queries[object]++
+		o.mu.Unlock()
+	}
+	return o.Org.Query(ctx, soql, opt)
+}
+
+// TestLookupChunksOneProgressLine deletes 800 accounts, so that the
+// lookups of the records Salesforce deletes with them take several chunked
+// queries per relationship: each relationship is still one progress step,
+// with one Done event ("Looked up 0 records of Opportunity" once, not
+// once per chunk).
+func TestLookupChunksOneProgressLine(t *testing.T) {
+	var ar strings.Builder
+	ar.WriteString("-- org/Account.csv --\nAccountNumber,Name,Type\n")
+	for i := range 800 {
+		fmt.Fprintf(&ar, "A-%03d,Account %d,Other\n", i, i)
+	}
+	ar.WriteString("-- main.sfsync.hcl --\nobject \"Account\" {\n  key    = [\"AccountNumber\"]\n  delete = \"scoped\"\n  where  = \"Type = 'Other'\"\n}\n")
+	path := filepath.Join(t.TempDir(), "case.txtar")
+	if err := os.WriteFile(path, []byte(ar.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, path)
+	org := &countingOrg{Org: f.c, queries: map[string]int{}}
+	done := map[string]int{}
+	cfg, diags := hcl.Load(f.dir, hcl.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	opts := f.opts
+	opts.Config, opts.State, opts.Org = cfg, f.st, org
+	opts.Progress = func(ev planner.ProgressEvent) {
+		if ev.Step == "lookup" && ev.Done {
+			done[ev.Object]++
+		}
+	}
+	p, diags, err := planner.Build(context.Background(), opts)
+	if err != nil || diags.HasErrors() {
+		t.Fatalf("build: %v %v", err, diags)
+	}
+	if c := p.Counts(); c.Delete != 800 {
+		t.Fatalf("%d deletes, want 800", c.Delete)
+	}
+	chunked := false
+	for object, n := range done {
+		if n != 1 {
+			t.Errorf("%d lookup steps done for %s, want 1", n, object)
+		}
+		chunked = chunked || org.queries[object] > 1
+	}
+	if !chunked {
+		t.Errorf("no lookup took several queries (done %v, queries %v): the test does not test chunks", done, org.queries)
 	}
 }

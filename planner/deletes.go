@@ -200,20 +200,16 @@ func (b *builder) queryChildren(ctx context.Context, parent string, cr bulk.Chil
 		for i, id := range parents {
 			lits[i] = bulk.QuoteSOQL(id)
 		}
-		queries = queries[:0]
-		for _, cond := range inChunks(field, lits) {
-			queries = append(queries, base+" WHERE "+cond)
-		}
+		queries = where(base, inChunks(field, lits))
 		expect = int64(len(parents))
 	}
-	for _, soql := range queries {
-		if err := b.rd.query(ctx, "lookup", object, soql, expect, row); err != nil {
-			if msg, ok := soqlError(err); ok {
-				b.plan.Warnings = append(b.plan.Warnings, Warning{Message: fmt.Sprintf("could not look for the %s records that Salesforce deletes with the %s records this plan deletes (%s.%s): %s", object, parent, object, field, msg)})
-				return nil
-			}
-			return fmt.Errorf("look up the %s records deleted with their %s: %w", object, parent, err)
+	// The chunks of one relationship are one step: one progress line.
+	if err := b.rd.queries(ctx, "lookup", object, queries, expect, row); err != nil {
+		if msg, ok := soqlError(err); ok {
+			b.plan.Warnings = append(b.plan.Warnings, Warning{Message: fmt.Sprintf("could not look for the %s records that Salesforce deletes with the %s records this plan deletes (%s.%s): %s", object, parent, object, field, msg)})
+			return nil
 		}
+		return fmt.Errorf("look up the %s records deleted with their %s: %w", object, parent, err)
 	}
 	return nil
 }

@@ -39,8 +39,15 @@ func (b *builder) order(ctx context.Context) error {
 		return err
 	}
 	b.uniqueValuesFreedFirst(g)
+	b.uniqueValuesHeldByDeletes(g)
 	if err := b.checkAcyclic(g); err != nil {
 		return err
+	}
+	b.after = map[string][]string{}
+	for i, es := range g.extra {
+		for _, e := range es {
+			b.after[g.nodes[i].Address] = append(b.after[g.nodes[i].Address], g.nodes[e.to].Address)
+		}
 	}
 	maxLevel := g.levels()
 	for _, d := range g.deferred {
@@ -306,24 +313,54 @@ func (b *builder) standardPriceFirst(g *writeGraph) {
 	}
 }
 
+// uniqueValue is a value of a unique field of an object, as Salesforce
+// compares it.
+type uniqueValue struct{ object, field, value string }
+
+// uniqueField reports whether a field of an object is unique, and whether
+// its values compare case-sensitively.
+func (b *builder) uniqueField(object, field string) (unique, caseSensitive bool) {
+	s := b.schema(object)
+	if s == nil {
+		return false, false
+	}
+	f := s.field(field)
+	return f != nil && f.Unique, f != nil && f.CaseSensitive
+}
+
+// uniqueTaken calls fn for every value of a unique field that a write of
+// the graph takes: every value an insert sets, every changed value of an
+// update (references, which are Ids of new records, aside).
+func (b *builder) uniqueTaken(g *writeGraph, fn func(i int, f FieldChange, v uniqueValue)) {
+	for i, ch := range g.nodes {
+		for _, f := range ch.Fields {
+			if f.Ref != "" || f.New.IsNull() || f.Deferred || isUpdate(ch) && !f.Changed() {
+				continue
+			}
+			if u, cs := b.uniqueField(ch.Object, f.Field); u {
+				fn(i, f, uniqueValue{strings.ToLower(ch.Object), strings.ToLower(f.Field), f.New.Key(cs)})
+			}
+		}
+	}
+}
+
 // uniqueValuesFreedFirst orders a write that takes a value of a unique
 // field after the update that gives that value up, in the same object:
 // Salesforce checks uniqueness record by record as it writes, so the value
 // must be free first. (A replaced record gives its values up when it is
-// deleted, before every insert and update; a deleted one only after them,
-// which the configuration cannot need: a desired record with a deleted
-// record's key is that record.)
+// deleted, before every insert and update; a deleted one only after them:
+// uniqueValuesHeldByDeletes.)
+//
+// A chain of hand-offs (a takes b's value, b takes c's, …) is a chain of
+// levels, one job per record: each write really must wait for the next, as
+// long as uniqueness is checked record by record. Independent hand-offs
+// share levels already (a level is the longest chain below a write), so
+// only renumbering a long run of values costs many jobs; sending such a
+// chain as one job with its rows in order would rely on Salesforce
+// writing a job's rows one by one in upload order, which Bulk API 2.0 does
+// not promise.
 func (b *builder) uniqueValuesFreedFirst(g *writeGraph) {
-	type uniqueValue struct{ object, field, value string }
 	freed := map[uniqueValue][]int{}
-	unique := func(ch *Change, field string) (bool, bool) {
-		s := b.schema(ch.Object)
-		if s == nil {
-			return false, false
-		}
-		f := s.field(field)
-		return f != nil && f.Unique, f != nil && f.CaseSensitive
-	}
 	for i, ch := range g.nodes {
 		if !isUpdate(ch) {
 			continue
@@ -332,7 +369,7 @@ func (b *builder) uniqueValuesFreedFirst(g *writeGraph) {
 			if f.Old.IsNull() || !f.Changed() {
 				continue
 			}
-			if u, cs := unique(ch, f.Field); u {
+			if u, cs := b.uniqueField(ch.Object, f.Field); u {
 				k := uniqueValue{strings.ToLower(ch.Object), strings.ToLower(f.Field), f.Old.Key(cs)}
 				freed[k] = append(freed[k], i)
 			}
@@ -341,23 +378,148 @@ func (b *builder) uniqueValuesFreedFirst(g *writeGraph) {
 	if len(freed) == 0 {
 		return
 	}
-	for i, ch := range g.nodes {
-		for _, f := range ch.Fields {
-			if f.Ref != "" || f.New.IsNull() || f.Deferred || isUpdate(ch) && !f.Changed() {
+	b.uniqueTaken(g, func(i int, f FieldChange, v uniqueValue) {
+		ch := g.nodes[i]
+		for _, from := range freed[v] {
+			if from != i {
+				why := fmt.Sprintf("%s takes %s = %s from %s", ch.Address, f.Field, f.New.Display(), g.nodes[from].Address)
+				g.extra[i] = append(g.extra[i], orderEdge{to: from, why: why})
+			}
+		}
+	})
+}
+
+// deleteHandOff is a write that takes a value of a unique field that a
+// record this plan deletes holds until then.
+type deleteHandOff struct {
+	taker, holder string // their addresses
+	field         string
+	value         Value
+}
+
+// uniqueValuesHeldByDeletes finds the writes that take a value of a unique
+// field from a record this plan deletes: a field that is not the key, or
+// the key itself when a record bound by state has its key edited to that
+// of a record that left the configuration. Apply deletes after every insert
+// and update, so such a write would meet the value still taken and fail
+// with DUPLICATE_VALUE. The plan does not run such deletes early instead:
+// deletes come last so that records moved away from a parent (updated) are
+// not deleted with it (cascades), and children go before their parents; a
+// delete moved ahead of the writes would break both. So these are plan
+// errors (checkDeleteHandOffs, once -target has had its say), and the way
+// out is to apply the deletes first, with -target.
+func (b *builder) uniqueValuesHeldByDeletes(g *writeGraph) {
+	b.handOffs = nil
+	taken := map[uniqueValue][]int{}
+	fields := map[[2]string]bool{} // the object and field of every value taken
+	b.uniqueTaken(g, func(i int, f FieldChange, v uniqueValue) {
+		taken[v] = append(taken[v], i)
+		fields[[2]string{v.object, v.field}] = true
+	})
+	if len(taken) == 0 {
+		return
+	}
+	type col struct {
+		c     int
+		field string
+		cs    bool
+	}
+	for _, o := range b.plan.Objects {
+		op := b.object(o.Object)
+		if op == nil || op.ix == nil {
+			continue
+		}
+		var cols []col // the unique fields read whose values are taken
+		for c, field := range op.cols {
+			if u, cs := b.uniqueField(o.Object, field); u && fields[[2]string{strings.ToLower(o.Object), strings.ToLower(field)}] {
+				cols = append(cols, col{c, field, cs})
+			}
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		for i := range o.Changes {
+			ch := &o.Changes[i]
+			if ch.Action != Delete {
 				continue
 			}
-			u, cs := unique(ch, f.Field)
-			if !u {
+			x, ok := op.ix.byIDText(ch.ID)
+			if !ok {
 				continue
 			}
-			for _, from := range freed[uniqueValue{strings.ToLower(ch.Object), strings.ToLower(f.Field), f.New.Key(cs)}] {
-				if from != i {
-					why := fmt.Sprintf("%s takes %s = %s from %s", ch.Address, f.Field, f.New.Display(), g.nodes[from].Address)
-					g.extra[i] = append(g.extra[i], orderEdge{to: from, why: why})
+			for _, c := range cols {
+				v := op.ix.Value(x, c.c)
+				if v.IsNull() {
+					continue
+				}
+				for _, t := range taken[uniqueValue{strings.ToLower(o.Object), strings.ToLower(c.field), v.Key(c.cs)}] {
+					b.handOffs = append(b.handOffs, deleteHandOff{taker: g.nodes[t].Address, holder: ch.Address, field: c.field, value: v})
 				}
 			}
 		}
 	}
+}
+
+// checkDeleteHandOffs refuses a plan in which a write takes a unique value
+// that a delete of the same plan frees (uniqueValuesHeldByDeletes), naming
+// both records, the field and the value, and how to apply it in two steps.
+// It runs after -target: a plan targeted at the deletes alone is the first
+// of those steps.
+func (b *builder) checkDeleteHandOffs(ctx context.Context) error {
+	if len(b.handOffs) == 0 {
+		return nil
+	}
+	kept := map[string]bool{}
+	for _, o := range b.plan.Objects {
+		for i := range o.Changes {
+			if o.Changes[i].Action != Delete {
+				kept[o.Changes[i].Address] = true
+			}
+		}
+	}
+	var hs []deleteHandOff
+	for _, h := range b.handOffs {
+		if kept[h.taker] {
+			hs = append(hs, h)
+		}
+	}
+	if len(hs) == 0 {
+		return nil
+	}
+	slices.SortFunc(hs, func(x, y deleteHandOff) int {
+		return cmp.Or(CompareAddresses(x.taker, y.taker), CompareAddresses(x.holder, y.holder), strings.Compare(x.field, y.field))
+	})
+	const most = 10
+	var lines, targets []string
+	seen := map[string]bool{}
+	for k, h := range hs {
+		if k < most {
+			lines = append(lines, fmt.Sprintf("%s takes %s = %s from %s, which this plan deletes", h.taker, h.field, h.value.Display(), h.holder))
+		}
+		if !seen[h.holder] {
+			seen[h.holder] = true
+			targets = append(targets, "-target="+shellQuote(h.holder))
+		}
+	}
+	if len(hs) > most {
+		lines = append(lines, fmt.Sprintf("… and %d more", len(hs)-most))
+	}
+	slices.SortFunc(targets, CompareAddresses)
+	how := "sfsync apply " + strings.Join(targets, " ")
+	if len(targets) > most {
+		how = fmt.Sprintf("sfsync apply with a -target for each of the %d deleted records", len(targets))
+	}
+	b.errorf(nil, "Changes cannot be ordered", "These records take a value of a unique field that a record this plan deletes holds until then:\n  %s\nApply deletes records after every insert and update (so that a record moved to another parent is not deleted with its old one), and Salesforce refuses a duplicate value of a unique field even for a moment, so these writes would fail. Apply the deletes first, then the rest:\n  %s\n  sfsync apply", strings.Join(lines, "\n  "), how)
+	return errDiags
+}
+
+// shellQuote quotes an address for a shell command line when it needs it:
+// Account.acme as it is, Account["KEY"] in single quotes.
+func shellQuote(s string) string {
+	if !strings.ContainsAny(s, "[]\"' $`\\*?&;|<>()!#~{}") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // checkAcyclic reports a cycle of writes that must each come after the
@@ -458,8 +620,10 @@ func (b *builder) deleteLevels() {
 }
 
 // applyTargets keeps, with -target, only the changes of the targeted
-// records and those they need: the inserts whose Ids they refer to, and
-// their deferred updates.
+// records and those they need: the inserts whose Ids they refer to, the
+// writes they must come after (the update that gives up a unique value a
+// targeted record takes, a product's standard price before its other
+// prices), what those need in turn, and their deferred updates.
 func (b *builder) applyTargets(ctx context.Context) error {
 	if len(b.opts.Targets) == 0 {
 		return nil
@@ -481,8 +645,9 @@ func (b *builder) applyTargets(ctx context.Context) error {
 			continue
 		}
 		t.a.Object = op.name
+		t.foldKey = op.foldKey
 		if !t.object && !b.targetExists(op, t) {
-			b.errorf(nil, "Invalid target", "-target=%s: no record %s is configured or in state.%s", arg, t, b.didYouMeanRecord(op, t))
+			b.errorf(nil, "Invalid target", "-target=%s: no record %s is declared in the configuration, bound in the state or changed by this plan.%s", arg, t, b.didYouMeanRecord(op, t))
 			continue
 		}
 		ts = append(ts, t)
@@ -499,12 +664,13 @@ func (b *builder) applyTargets(ctx context.Context) error {
 		return false
 	}
 	keep := map[string]bool{}
-	inserts := map[string]*Change{}
+	// writes are the changes by address (a deferred update goes with its
+	// insert).
+	writes := map[string]*Change{}
 	for _, o := range b.plan.Objects {
 		for i := range o.Changes {
-			ch := &o.Changes[i]
-			if ch.Action == Insert || ch.Action == Replace {
-				inserts[ch.Address] = ch
+			if ch := &o.Changes[i]; ch.Action != DeferredUpdate {
+				writes[ch.Address] = ch
 			}
 		}
 	}
@@ -515,7 +681,12 @@ func (b *builder) applyTargets(ctx context.Context) error {
 		}
 		keep[ch.Address] = true
 		for _, f := range ch.Fields {
-			if t := inserts[f.Ref]; t != nil {
+			if t := writes[f.Ref]; t != nil {
+				need(t)
+			}
+		}
+		for _, addr := range b.after[ch.Address] {
+			if t := writes[addr]; t != nil {
 				need(t)
 			}
 		}
@@ -558,6 +729,20 @@ type target struct {
 	a          hcl.Address // the object, and a record's label and key
 	object     bool        // the whole object
 	undeclared string      // an undeclared record's address after the object: ["KEY"] or [Id="…"]
+	// undeclaredKey is the key of an undeclared record named by key.
+	undeclaredKey string
+	// foldKey, when set, is how the object compares keys (objPlan.foldKey):
+	// the keys of CSV rows and undeclared records are its key values.
+	foldKey func(string) string
+}
+
+// sameKey reports whether two keys of the object's records are the same,
+// as Salesforce compares them.
+func (t target) sameKey(a, b string) bool {
+	if a == b {
+		return true
+	}
+	return t.foldKey != nil && t.foldKey(a) == t.foldKey(b)
 }
 
 func (t target) String() string {
@@ -570,13 +755,63 @@ func (t target) String() string {
 	return t.a.String()
 }
 
-// names reports whether the record target t names the record at addr.
+// names reports whether the record target t names the record at addr. The
+// key of a CSV row or of an undeclared record is its record's key, and
+// compares as the object's keys do (case-insensitively, for a text key that
+// is not case-sensitive); a record block's instance key is the
+// configuration's own, and compares exactly.
 func (t target) names(addr string) bool {
 	if t.undeclared != "" {
-		return addr == t.a.Object+t.undeclared
+		if addr == t.a.Object+t.undeclared {
+			return true
+		}
+		if t.undeclaredKey == "" {
+			return false
+		}
+		rest, ok := strings.CutPrefix(addr, t.a.Object+"[")
+		if !ok || strings.HasPrefix(rest, "Id=") {
+			return false
+		}
+		a, err := hcl.ParseAddress(t.a.Object + ".x[" + rest)
+		return err == nil && a.Keyed && t.sameKey(t.undeclaredKey, a.Key)
 	}
 	a, err := hcl.ParseAddress(addr)
-	return err == nil && t.a.Label == a.Label && (!t.a.Keyed || a.Keyed && t.a.Key == a.Key)
+	if err != nil || t.a.Label != a.Label {
+		return false
+	}
+	switch {
+	case !t.a.Keyed:
+		return true
+	case !a.Keyed:
+		return false
+	case a.Label == hcl.CSVLabel:
+		return t.sameKey(t.a.Key, a.Key)
+	}
+	return t.a.Key == a.Key
+}
+
+// foldKey is the form in which two keys of the object's records (a CSV
+// row's or an undeclared record's address key: the key values, joined by
+// hcl.KeySeparator when composite) are equal when Salesforce takes them for
+// the same: each value normalized as matching normalizes it. A key that
+// does not split into the object's key fields, or whose values do not
+// parse, is left as it is.
+func (op *objPlan) foldKey(key string) string {
+	if len(op.keySpecs) == 0 {
+		return key
+	}
+	parts := strings.Split(key, hcl.KeySeparator)
+	if len(parts) != len(op.keySpecs) {
+		return key
+	}
+	for i, p := range parts {
+		v, err := ParseCell(op.keySpecs[i], p)
+		if err != nil {
+			return key
+		}
+		parts[i] = v.Key(op.keyCS[i])
+	}
+	return strings.Join(parts, hcl.KeySeparator)
 }
 
 var undeclaredByID = regexp.MustCompile(`^\[Id="([0-9A-Za-z]+)"\]$`)
@@ -601,6 +836,7 @@ func parseTarget(s string) (target, error) {
 			return t, fmt.Errorf(`want Object, Object.label, Object.label["key"], or Object["key"] or Object[Id="…"] for a record the configuration does not declare`)
 		}
 		t.undeclared = "[" + hcl.QuoteKey(a.Key) + "]"
+		t.undeclaredKey = a.Key
 		return t, nil
 	}
 	if !strings.Contains(s, ".") {

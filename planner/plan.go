@@ -375,8 +375,13 @@ type Counts struct {
 	// Replace counts the replacements among them.
 	Replace int
 	// Adopt and Rebind count the records bound to an address without an org
-	// write of their own.
+	// write of their own: adoptions and rebinds, including those that also
+	// update fields (counted in Update as well, and in AdoptUpdate and
+	// RebindUpdate).
 	Adopt, Rebind int
+	// AdoptUpdate and RebindUpdate count the adoptions and rebinds that
+	// also update fields.
+	AdoptUpdate, RebindUpdate int
 	// Deferred counts the updates that close reference cycles.
 	Deferred int
 	// Unchanged counts the desired records that need no change.
@@ -403,6 +408,8 @@ func (c *Counts) add(d Counts) {
 	c.Replace += d.Replace
 	c.Adopt += d.Adopt
 	c.Rebind += d.Rebind
+	c.AdoptUpdate += d.AdoptUpdate
+	c.RebindUpdate += d.RebindUpdate
 	c.Deferred += d.Deferred
 	c.Unchanged += d.Unchanged
 }
@@ -421,13 +428,20 @@ func (ch *Change) count(c *Counts) {
 		c.Insert++
 		c.Delete++
 	case Adopt, Rebind:
+		updates := ch.ChangedFields() > 0
+		if updates {
+			c.Update++
+		}
 		if ch.Action == Adopt {
 			c.Adopt++
+			if updates {
+				c.AdoptUpdate++
+			}
 		} else {
 			c.Rebind++
-		}
-		if ch.ChangedFields() > 0 {
-			c.Update++
+			if updates {
+				c.RebindUpdate++
+			}
 		}
 	case DeferredUpdate:
 		c.Deferred++

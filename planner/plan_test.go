@@ -112,6 +112,7 @@ func TestCounts(t *testing.T) {
 		Update:  2, // c, and the rebind with a changed field
 		Delete:  2, // d, replace
 		Replace: 1, Adopt: 1, Rebind: 1, Deferred: 1, Unchanged: 3,
+		RebindUpdate: 1, // the rebind with a changed field
 	}
 	if got != want {
 		t.Errorf("Counts() = %+v, want %+v", got, want)
@@ -135,7 +136,7 @@ func TestCountsAdoptionIsNoChange(t *testing.T) {
 		}},
 	}}}}
 	c := p.Counts()
-	if c.HasChanges() || c.Empty() || c.Adopt != 1 || c.Rebind != 1 || c.Update != 0 {
+	if c.HasChanges() || c.Empty() || c.Adopt != 1 || c.Rebind != 1 || c.Update != 0 || c.AdoptUpdate+c.RebindUpdate != 0 {
 		t.Errorf("counts %+v: HasChanges %v Empty %v", c, c.HasChanges(), c.Empty())
 	}
 	if !(&Plan{Objects: []*ObjectPlan{{Object: "Account", Unchanged: 5}}}).Counts().Empty() {

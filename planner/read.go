@@ -66,27 +66,46 @@ func (r *reader) count(ctx context.Context, object, where string) (int64, error)
 // number of rows the caller expects, or -1 when unknown) is small and
 // through the Bulk API otherwise.
 func (r *reader) query(ctx context.Context, step, object, soql string, expect int64, fn func(bulk.Row) error) error {
+	return r.queries(ctx, step, object, []string{soql}, expect, fn)
+}
+
+// queries runs several queries of one object as one step — the chunks of a
+// lookup's IN lists — with one progress report: rows counted across them,
+// and one Done event at the end. An error stops at the query that met it.
+func (r *reader) queries(ctx context.Context, step, object string, soqls []string, expect int64, fn func(bulk.Row) error) error {
 	api := r.bulkAPI
 	if expect >= 0 && expect <= restReadLimit {
 		api = bulk.REST
 	}
 	var n int64
+	for _, soql := range soqls {
+		if err := r.each(ctx, soql, api, func(row bulk.Row) error {
+			if err := fn(row); err != nil {
+				return err
+			}
+			n++
+			if n%10_000 == 0 {
+				r.report(ProgressEvent{Step: step, Object: object, Rows: n})
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	r.report(ProgressEvent{Step: step, Object: object, Rows: n, Done: true})
+	return nil
+}
+
+// each streams the rows of one query to fn.
+func (r *reader) each(ctx context.Context, soql string, api bulk.API, fn func(bulk.Row) error) error {
 	rows := r.org.Query(ctx, soql, bulk.QueryOptions{API: api})
 	defer rows.Close()
 	for rows.Next() {
 		if err := fn(rows.Row()); err != nil {
 			return err
 		}
-		n++
-		if n%10_000 == 0 {
-			r.report(ProgressEvent{Step: step, Object: object, Rows: n})
-		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	r.report(ProgressEvent{Step: step, Object: object, Rows: n, Done: true})
-	return nil
+	return rows.Err()
 }
 
 // inChunks splits an IN list into WHERE conditions of at most

@@ -237,8 +237,14 @@ func (b *builder) readManaged(ctx context.Context, op *objPlan) error {
 // scan runs a query of op's columns into its index. keep, when set,
 // filters the rows kept.
 func (b *builder) scan(ctx context.Context, op *objPlan, step, soql string, expect int64, flags uint8, keep func(bulk.Row, *colReader) bool) error {
+	return b.scanAll(ctx, op, step, []string{soql}, expect, flags, keep)
+}
+
+// scanAll runs several queries of op's columns (the chunks of a lookup)
+// into its index, as one step.
+func (b *builder) scanAll(ctx context.Context, op *objPlan, step string, soqls []string, expect int64, flags uint8, keep func(bulk.Row, *colReader) bool) error {
 	var cr *colReader
-	return b.rd.query(ctx, step, op.name, soql, expect, func(row bulk.Row) error {
+	return b.rd.queries(ctx, step, op.name, soqls, expect, func(row bulk.Row) error {
 		if cr == nil || cr.header != row.Header {
 			var err error
 			if cr, err = op.ix.reader(row.Header); err != nil {
@@ -270,12 +276,19 @@ func (b *builder) lookupIDs(ctx context.Context, op *objPlan, ids []string) erro
 	for i, id := range ids {
 		lits[i] = bulk.QuoteSOQL(id)
 	}
-	for _, cond := range inChunks("Id", lits) {
-		if err := b.scan(ctx, op, "lookup", base+" WHERE "+cond, int64(len(ids)), flagOutside, nil); err != nil {
-			return fmt.Errorf("look up %s records by Id: %w", op.name, err)
-		}
+	if err := b.scanAll(ctx, op, "lookup", where(base, inChunks("Id", lits)), int64(len(ids)), flagOutside, nil); err != nil {
+		return fmt.Errorf("look up %s records by Id: %w", op.name, err)
 	}
 	return nil
+}
+
+// where makes a query of base for each condition.
+func where(base string, conds []string) []string {
+	out := make([]string, len(conds))
+	for i, c := range conds {
+		out[i] = base + " WHERE " + c
+	}
+	return out
 }
 
 // lookupKeys reads the records whose keys desired records have but the
@@ -322,10 +335,8 @@ func (b *builder) lookupKeys(ctx context.Context, op *objPlan, keys []pendingKey
 		}
 		conds = orChunks(each)
 	}
-	for _, cond := range conds {
-		if err := b.scan(ctx, op, "lookup", base+" WHERE "+cond, int64(len(keys)), flagOutside, nil); err != nil {
-			return fmt.Errorf("look up %s records by key: %w", op.name, err)
-		}
+	if err := b.scanAll(ctx, op, "lookup", where(base, conds), int64(len(keys)), flagOutside, nil); err != nil {
+		return fmt.Errorf("look up %s records by key: %w", op.name, err)
 	}
 	return nil
 }
@@ -369,10 +380,8 @@ func (b *builder) lookupRelationship(ctx context.Context, rp *relPlan) error {
 		lits = append(lits, soqlLiteral(v))
 	}
 	slices.Sort(lits)
-	for _, cond := range inChunks(rp.parentField, lits) {
-		if err := b.rd.query(ctx, "lookup", rp.parent, base+" WHERE "+cond, int64(len(rp.want)), record); err != nil {
-			return fmt.Errorf("look up %s records by %s: %w", rp.parent, rp.parentField, err)
-		}
+	if err := b.rd.queries(ctx, "lookup", rp.parent, where(base, inChunks(rp.parentField, lits)), int64(len(rp.want)), record); err != nil {
+		return fmt.Errorf("look up %s records by %s: %w", rp.parent, rp.parentField, err)
 	}
 	return nil
 }

@@ -141,15 +141,32 @@ func writeLegend(w io.Writer, st styler, p *planner.Plan) {
 func closingLines(c planner.Counts) []string {
 	lines := []string{fmt.Sprintf("Plan: %d to insert, %d to update, %d to delete.", c.Insert, c.Update, c.Delete)}
 	if c.Adopt > 0 {
-		lines = append(lines, fmt.Sprintf("%d to adopt (existing records found by key; no org write).", c.Adopt))
+		lines = append(lines, fmt.Sprintf("%d to adopt (existing records found by key; %s).", c.Adopt, alsoUpdated(c.Adopt, c.AdoptUpdate)))
 	}
 	if c.Rebind > 0 {
-		lines = append(lines, fmt.Sprintf("%d to rebind (renamed addresses; no org write).", c.Rebind))
+		lines = append(lines, fmt.Sprintf("%d to rebind (renamed addresses; %s).", c.Rebind, alsoUpdated(c.Rebind, c.RebindUpdate)))
 	}
 	if c.Deferred > 0 {
 		lines = append(lines, fmt.Sprintf("%s (after the inserts, to break reference cycles).", plural(c.Deferred, "deferred update", "deferred updates")))
 	}
 	return lines
+}
+
+// alsoUpdated says how many of n adopted or rebound records are also
+// updated (counted in the closing line's updates): "no org write" when
+// none is.
+func alsoUpdated(n, updated int) string {
+	switch {
+	case updated == 0:
+		return "no org write"
+	case updated == n && n == 1:
+		return "also updated"
+	case updated == n && n == 2:
+		return "both also updated"
+	case updated == n:
+		return "all of them also updated"
+	}
+	return fmt.Sprintf("%d of them also updated", updated)
 }
 
 // table is rows of cells; numeric columns are right-aligned.

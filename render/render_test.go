@@ -463,6 +463,17 @@ func TestClosingLines(t *testing.T) {
 	}{
 		{planner.Counts{Insert: 1, Update: 2, Delete: 3}, []string{"Plan: 1 to insert, 2 to update, 3 to delete."}},
 		{planner.Counts{Adopt: 2}, []string{"Plan: 0 to insert, 0 to update, 0 to delete.", "2 to adopt (existing records found by key; no org write)."}},
+		// An adoption or rebind that also updates fields is no "no org
+		// write": the line says how many update (the closing line counts
+		// them as updates).
+		{planner.Counts{Update: 1, Adopt: 2, AdoptUpdate: 1}, []string{"Plan: 0 to insert, 1 to update, 0 to delete.", "2 to adopt (existing records found by key; 1 of them also updated)."}},
+		{planner.Counts{Update: 1, Adopt: 1, AdoptUpdate: 1}, []string{"Plan: 0 to insert, 1 to update, 0 to delete.", "1 to adopt (existing records found by key; also updated)."}},
+		{planner.Counts{Update: 5, Adopt: 2, AdoptUpdate: 2, Rebind: 3, RebindUpdate: 3}, []string{
+			"Plan: 0 to insert, 5 to update, 0 to delete.",
+			"2 to adopt (existing records found by key; both also updated).",
+			"3 to rebind (renamed addresses; all of them also updated).",
+		}},
+		{planner.Counts{Update: 1, Rebind: 2, RebindUpdate: 1}, []string{"Plan: 0 to insert, 1 to update, 0 to delete.", "2 to rebind (renamed addresses; 1 of them also updated)."}},
 		{planner.Counts{Insert: 2, Deferred: 1, Rebind: 1}, []string{
 			"Plan: 2 to insert, 0 to update, 0 to delete.",
 			"1 to rebind (renamed addresses; no org write).",
