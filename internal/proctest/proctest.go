@@ -24,7 +24,9 @@ type Usage struct {
 	Wall time.Duration
 	// CPU is user plus system time.
 	CPU time.Duration
-	// PeakRSS is the peak resident memory in bytes (0 if unknown).
+	// PeakRSS is the peak resident memory in bytes (0 if unknown). For a
+	// process that exits before it could be polled (within milliseconds)
+	// it is getrusage's figure, which may be the parent's.
 	PeakRSS int64
 }
 
