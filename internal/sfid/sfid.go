@@ -20,20 +20,29 @@ func Canonical[T string | []byte](id T) (k [18]byte, ok bool) {
 		}
 		k[i] = id[i]
 	}
-	for chunk := 0; chunk < 3; chunk++ {
+	sum := checksum(id)
+	copy(k[15:], sum[:])
+	// Salesforce accepts the suffix in any case.
+	if len(id) == 18 && (upper(id[15]) != sum[0] || upper(id[16]) != sum[1] || upper(id[17]) != sum[2]) {
+		return k, false
+	}
+	return k, true
+}
+
+// checksum computes the 3-character suffix of the 18-character form from
+// the case of the first 15 characters: one character per 5, each bit an
+// upper-case letter.
+func checksum[T string | []byte](id T) (sum [3]byte) {
+	for chunk := range 3 {
 		n := 0
-		for i := 0; i < 5; i++ {
+		for i := range 5 {
 			if c := id[chunk*5+i]; c >= 'A' && c <= 'Z' {
 				n |= 1 << i
 			}
 		}
-		k[15+chunk] = checksumAlphabet[n]
-		// Salesforce accepts the suffix in any case.
-		if len(id) == 18 && upper(id[15+chunk]) != checksumAlphabet[n] {
-			return k, false
-		}
+		sum[chunk] = checksumAlphabet[n]
 	}
-	return k, true
+	return sum
 }
 
 // To18 returns the 18-character form of a 15- or 18-character Id. An
@@ -46,15 +55,8 @@ func To18(id string) string {
 	}
 	b := make([]byte, 18)
 	copy(b, id[:15])
-	for chunk := 0; chunk < 3; chunk++ {
-		n := 0
-		for i := 0; i < 5; i++ {
-			if c := id[chunk*5+i]; c >= 'A' && c <= 'Z' {
-				n |= 1 << i
-			}
-		}
-		b[15+chunk] = checksumAlphabet[n]
-	}
+	sum := checksum(id)
+	copy(b[15:], sum[:])
 	return string(b)
 }
 
