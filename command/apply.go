@@ -316,9 +316,19 @@ func executePlan(ctx context.Context, env *Env, c *bulk.Client, st *state.Store,
 		Log:      env.Log,
 	})
 	prog.Close()
+	// A Ctrl-C that came while the last jobs ran stopped nothing, yet the
+	// run was interrupted: exit 4 says so, as README's table does.
+	if env.Submit.Err() != nil && err == nil && !res.Interrupted {
+		res.Interrupted = true
+	}
 	writeApplyResult(env, res, err != nil)
 	switch {
-	case err != nil && (res.Interrupted || ctx.Err() != nil):
+	case ctx.Err() != nil:
+		// The second Ctrl-C: the summary above says what was aborted; the
+		// context's "canceled" adds nothing.
+		env.Errorf("apply aborted by a second interrupt; the next plan or apply finishes what was in flight")
+		return ExitInterrupted
+	case err != nil && res.Interrupted:
 		env.Errorf("%v", err)
 		return ExitInterrupted
 	case err != nil && res.Wrote():

@@ -41,7 +41,7 @@ func TestApplyStoppedByError(t *testing.T) {
 		records: 10,
 		faults:  localorg.Faults{DropConnections: 1, DropPath: "composite/sobjects"},
 		wantStdout: []string{
-			"\nApply stopped by an error: 0 inserted, 0 updated, 0 deleted; 0 changes not applied.\n",
+			"\nApply stopped by an error: 0 inserted, 0 updated, 0 deleted; 0 changes not applied, 10 records of unknown outcome.\n",
 			"\n10 records sent to the org got no answer, so whether they were written is unknown. The next plan reads the org: records that were inserted are found by their key and adopted",
 			"\nThe state records everything known to be written; run apply again to finish.\n",
 		},
@@ -55,7 +55,7 @@ func TestApplyStoppedByError(t *testing.T) {
 		records: 300,
 		faults:  localorg.Faults{ServerErrors: 30, ServerErrorPath: "successfulResults"},
 		wantStdout: []string{
-			"\nApply stopped by an error: 0 inserted, 0 updated, 0 deleted; 0 changes not applied.\n",
+			"\nApply stopped by an error: 0 inserted, 0 updated, 0 deleted; 0 changes not applied, 300 records of unknown outcome.\n",
 			"\nThe results of 300 records in Bulk job 750",
 			"were not read. The job is kept in the state: the next plan or apply waits for it to finish and records what it wrote.\n",
 		},

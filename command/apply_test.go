@@ -268,3 +268,39 @@ func TestProgressBarsFinish(t *testing.T) {
 		}
 	}
 }
+
+// cancelOn is a writer that cancels when what is written contains a text:
+// a Ctrl-C at a chosen moment of a run.
+type cancelOn struct {
+	buf    bytes.Buffer
+	text   string
+	cancel context.CancelFunc
+}
+
+func (w *cancelOn) Write(p []byte) (int, error) {
+	n, err := w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.text) {
+		w.cancel()
+	}
+	return n, err
+}
+
+// A Ctrl-C while the last job runs stops nothing, yet the run was
+// interrupted: apply says so and exits 4, as README's table has it.
+func TestApplyInterruptedDuringLastJob(t *testing.T) {
+	d := newApplyDir(t, applyConfig)
+	submit, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout bytes.Buffer
+	stderr := &cancelOn{text: "done, 1 processed", cancel: cancel}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: stderr, Dir: d.dir, Getenv: func(string) string { return "" }, Submit: submit}
+	if code := Run(context.Background(), env, []string{"apply", "-auto-approve"}); code != ExitInterrupted {
+		t.Fatalf("apply: exit %d, want %d\n%s\n%s", code, ExitInterrupted, stdout.String(), stderr.buf.String())
+	}
+	if want := "\nApply interrupted: 1 inserted, 0 updated, 0 deleted; 0 changes not applied. The state records everything that was written.\n"; !strings.HasSuffix(stdout.String(), want) {
+		t.Errorf("stdout ends %q, want %q", stdout.String(), want)
+	}
+	if code, out, _ := d.run(t, "plan", "-detailed-exitcode"); code != ExitOK {
+		t.Errorf("the next plan: exit %d\n%s", code, out)
+	}
+}

@@ -391,7 +391,11 @@ func writeApplyResult(env *Env, res *planner.ApplyResult, stopped bool) {
 		if n := len(res.Failures); n > 0 {
 			failed = fmt.Sprintf("%d failed, ", n)
 		}
-		fmt.Fprintf(out, "Apply %s: %s; %s%s not applied.", how, counts, failed, countNoun(res.NotApplied, "change"))
+		unknown := ""
+		if res.Unknown > 0 {
+			unknown = fmt.Sprintf(", %s of unknown outcome", countNoun(res.Unknown, "record"))
+		}
+		fmt.Fprintf(out, "Apply %s: %s; %s%s not applied%s.", how, counts, failed, countNoun(res.NotApplied, "change"), unknown)
 		if res.Unknown == 0 {
 			fmt.Fprintln(out, " The state records everything that was written.")
 			return

@@ -371,9 +371,12 @@ org {
 `, o.alias, hclString(o.alias))
 	} else {
 		fmt.Fprintf(&b, `  # The embedded local org: a Salesforce-compatible org on this machine,
-  # kept in this directory. To use a real org instead, replace it with
-  # alias = "..." (an sf CLI login).
+  # kept in this directory. auth = "local" keeps it so whatever login
+  # variables (SFSYNC_ACCESS_TOKEN, SFSYNC_AUTH, ...) your shell exports.
+  # To use a real org instead, replace both lines with alias = "..." (an
+  # sf CLI login).
   local = %s
+  auth  = "local"
 `, hclString(o.local))
 	}
 	b.WriteString("}\n")
