@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -88,6 +89,10 @@ Options:
 				env.Errorf("%v", err)
 				return ExitError
 			}
+			// Spreadsheets save CSV with a UTF-8 byte order mark, which the
+			// Bulk API takes as part of the first field's name ("Field name
+			// not found : \ufeffName"), as Salesforce does: drop it here.
+			data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 			inst, err := openLocalorg(ctx, env, o.dir)
 			if err != nil {
 				env.Errorf("%v", err)
