@@ -3,6 +3,7 @@ package hcl
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -295,7 +296,14 @@ func (l *loader) decodeCSVFile(o *Object, a *hclv2.Attribute, p string) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			l.errorf(hclv2.Range{Filename: p, Start: hclv2.Pos{Line: pe.Line, Column: pe.Column}, End: hclv2.Pos{Line: pe.Line, Column: pe.Column}}, "Invalid CSV", "%s header: %s.", p, pe.Err)
+			// The header's first line, not where the reader gave up: an
+			// unclosed quote is only noticed lines (or the file's end) later.
+			line := cmp.Or(pe.StartLine, pe.Line)
+			where := ""
+			if pe.Line != line {
+				where = fmt.Sprintf(" (noticed on line %d, column %d)", pe.Line, pe.Column)
+			}
+			l.errorf(hclv2.Range{Filename: p, Start: hclv2.Pos{Line: line, Column: 1}, End: hclv2.Pos{Line: line, Column: 1}}, "Invalid CSV", "%s header: %s%s.", p, pe.Err, where)
 			return
 		}
 		if errors.Is(err, os.ErrNotExist) {
