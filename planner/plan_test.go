@@ -407,6 +407,8 @@ func TestDecodeSavedRefuses(t *testing.T) {
 		{"bad modstamp", replace(`"system_modstamp":"2024-01-15T10:00:00.123Z"`, `"system_modstamp":"yesterday"`), "not a datetime"},
 		{"no address", replace(`"address":"Account.a"`, `"address":""`), "without an address"},
 		{"bad operation", replace(`"operation":"insert"`, `"operation":"merge"`), "job of Account"},
+		{"cut short", good[:len(good)/2], "the saved plan is damaged (cut short or edited)"},
+		{"no org", []byte(`{"format":"sfsync-plan","format_version":1}`), "the saved plan names no org"},
 	}
 	for _, tt := range tests {
 		_, err := DecodeSaved(tt.data)

@@ -241,6 +241,11 @@ func DecodeSaved(data []byte) (*Plan, error) {
 		SfsyncVersion string `json:"sfsync_version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil || head.Format != savedFormat {
+		// A file that begins as a saved plan but does not parse is one
+		// that was cut short or edited, not some other file.
+		if start := data[:min(len(data), 200)]; bytes.Contains(start, []byte(`"format":"`+savedFormat+`"`)) || bytes.Contains(start, []byte(`"format": "`+savedFormat+`"`)) {
+			return nil, errors.New("the saved plan is damaged (cut short or edited); make it again with sfsync plan -out=FILE")
+		}
 		return nil, errors.New("not a saved plan (write one with sfsync plan -out=FILE)")
 	}
 	if head.FormatVersion > SavedFormatVersion {
@@ -254,6 +259,9 @@ func DecodeSaved(data []byte) (*Plan, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sp); err != nil {
 		return nil, fmt.Errorf("saved plan: %w", err)
+	}
+	if sp.OrgID == "" {
+		return nil, errors.New("the saved plan names no org (it was edited); make it again with sfsync plan -out=FILE")
 	}
 	p := &Plan{
 		SfsyncVersion: sp.SfsyncVersion,
