@@ -218,6 +218,17 @@ func jobKind(ctx context.Context, c *bulk.Client, o jobOptions) (api bulk.API, q
 	return bulk.Bulk1, false, info2, nil
 }
 
+// noSuchJob says that a job id names no job at all when the Bulk 1.0
+// lookup, tried after the Bulk 2.0 ones, fails on a job the org does not
+// have; other errors pass unchanged.
+func noSuchJob(o jobOptions, err error) error {
+	var ae *bulk.APIError
+	if err != nil && o.api == 0 && errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500 {
+		return fmt.Errorf("the org has no Bulk API job %s: neither a Bulk API 2.0 ingest or query job nor a Bulk API 1.0 job (%v)", o.jobID, err)
+	}
+	return err
+}
+
 // client1 is the client for a Bulk 1.0 job: its URLs must carry the job's
 // API version.
 func client1(c *bulk.Client, info2 bulk.JobInfo2) *bulk.Client {
@@ -248,7 +259,7 @@ func jobShow(ctx context.Context, env *Env, c *bulk.Client, o jobOptions) error 
 	} else {
 		job1, err = client1(c, info).OpenJob1(ctx, o.jobID)
 		if err != nil {
-			return err
+			return noSuchJob(o, err)
 		}
 		view.Job = job1.Info
 		if view.Batches, err = job1.Batches(ctx); err != nil {
@@ -465,6 +476,7 @@ func jobAbort(ctx context.Context, env *Env, c *bulk.Client, o jobOptions) error
 		state = info.State
 	} else {
 		j, err := client1(c, info2).OpenJob1(ctx, o.jobID)
+		err = noSuchJob(o, err)
 		if err != nil {
 			return err
 		}
