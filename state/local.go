@@ -113,7 +113,7 @@ func (b *LocalBackend) Read(ctx context.Context) (*State, error) {
 		if bs, berr := os.Stat(p + ".backup"); berr == nil && bs.Mode().IsRegular() {
 			return nil, fmt.Errorf("state file %s does not exist, but its backup %s does.\n"+
 				"If the state file was removed by mistake, restore it with:\n  cp %s %s\n"+
-				"To start over with an empty state, remove the backup too",
+				"To start over with an empty state, remove the backup too.",
 				p, p+".backup", p+".backup", p)
 		}
 		return nil, nil
@@ -209,10 +209,10 @@ func (e *CorruptError) Error() string {
 	case e.BackupState != nil:
 		fmt.Fprintf(&b, "The previous version is in %s (serial %d). If it is what you expect, set the damaged file aside and restore it:\n"+
 			"  mv %s %s.damaged && cp %s %s\n"+
-			"The next plan then shows what changed since that version",
+			"The next plan then shows what changed since that version.",
 			e.Backup, e.BackupState.Serial(), e.Path, e.Path, e.Backup, e.Path)
 	case errors.Is(e.BackupErr, fs.ErrNotExist):
-		fmt.Fprintf(&b, "There is no backup (%s does not exist); repair the file by hand or restore it from version control", e.Backup)
+		fmt.Fprintf(&b, "There is no backup (%s does not exist); repair the file by hand or restore it from version control.", e.Backup)
 	default:
 		fmt.Fprintf(&b, "Its backup %s is damaged too: %v", e.Backup, e.BackupErr)
 	}

@@ -52,7 +52,7 @@ func (b *Backend) damaged(ctx context.Context, c *pgx.Conn, err error) error {
 	}
 	return fmt.Errorf("%s is damaged: %w\n"+
 		"The previous version (serial %d) is in %s. If it is what you expect, restore it with:\n  %s\n"+
-		"The next plan then shows what changed since that version",
+		"The next plan then shows what changed since that version.",
 		b, err, serial, b.table("state_history"), b.restoreSQL(serial))
 }
 
