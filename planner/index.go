@@ -14,6 +14,7 @@ import (
 	"github.com/sfsync/sfsync/internal/postable"
 	"github.com/sfsync/sfsync/internal/sfid"
 	"github.com/sfsync/sfsync/internal/sfvalue"
+	"github.com/sfsync/sfsync/internal/varint"
 )
 
 // orgIndex holds the org records of one object that a plan read: the rows of
@@ -314,17 +315,11 @@ func (d *colDict) ref(v string) (uint32, bool) {
 
 // uvarint reads a length written by binary.AppendUvarint.
 func uvarint(s string) (n, width int) {
-	var x uint64
-	var shift uint
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x80 {
-			return int(x | uint64(c)<<shift), i + 1
-		}
-		x |= uint64(c&0x7f) << shift
-		shift += 7
+	n, width = varint.Read(s)
+	if width == 0 {
+		panic("planner: corrupt index text")
 	}
-	panic("planner: corrupt index text")
+	return n, width
 }
 
 // findID returns the record with Id id, or -1.

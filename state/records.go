@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sfsync/sfsync/internal/postable"
+	"github.com/sfsync/sfsync/internal/varint"
 )
 
 // records holds the bound records of a State compactly, because a state may
@@ -269,17 +270,11 @@ func (t *records) eachKey(r *rec, fn func(name, value string)) {
 
 // uvarint reads a length written by binary.AppendUvarint.
 func uvarint(s string) (n, width int) {
-	var x uint64
-	var shift uint
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x80 {
-			return int(x | uint64(c)<<shift), i + 1
-		}
-		x |= uint64(c&0x7f) << shift
-		shift += 7
+	n, width = varint.Read(s)
+	if width == 0 {
+		panic("state: corrupt record text")
 	}
-	panic("state: corrupt record text")
+	return n, width
 }
 
 // record makes the Record of the record at p.
