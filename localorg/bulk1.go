@@ -498,7 +498,6 @@ func (o *Org) asyncUpdateJob(c *call, j *Job) {
 		c.fail(asyncErr("InvalidJobState", "Invalid state: %q. A job can only be Closed or Aborted", want))
 		return
 	}
-	var conflict *apiError
 	err = o.write(c.r.Context(), func(tx *sql.Tx) error {
 		cur, err := o.jobQ(c.r.Context(), tx, j.ID)
 		if err != nil {
@@ -516,11 +515,9 @@ func (o *Org) asyncUpdateJob(c *call, j *Job) {
 			if want == StateAborted {
 				verb = "Aborting"
 			}
-			conflict = asyncErr("InvalidJobState", "%s already %s Job not allowed", verb, cur.State)
-			return nil
+			return asyncErr("InvalidJobState", "%s already %s Job not allowed", verb, cur.State)
 		case want == StateClosed && cur.State != StateOpen:
-			conflict = asyncErr("InvalidJobState", "Closing already %s Job not allowed", cur.State)
-			return nil
+			return asyncErr("InvalidJobState", "Closing already %s Job not allowed", cur.State)
 		}
 		stamp := formatStamp(o.stamp())
 		// Closing does not move systemModstamp (recorded); aborting does.
@@ -543,10 +540,6 @@ func (o *Org) asyncUpdateJob(c *call, j *Job) {
 	})
 	if err != nil {
 		c.fail(err)
-		return
-	}
-	if conflict != nil {
-		c.fail(conflict)
 		return
 	}
 	o.asyncJobInfo(c, j, http.StatusOK)
@@ -634,15 +627,13 @@ func (o *Org) asyncCreateBatch(c *call, j *Job) {
 		return
 	}
 	var b *Batch
-	var conflict *apiError
 	err = o.write(ctx, func(tx *sql.Tx) error {
 		cur, err := o.jobQ(ctx, tx, j.ID)
 		if err != nil {
 			return err
 		}
 		if cur.State != StateOpen {
-			conflict = asyncErr("InvalidJobState", "Job %s is %s: batches can only be added to an Open job", j.ID, cur.State)
-			return nil
+			return asyncErr("InvalidJobState", "Job %s is %s: batches can only be added to an Open job", j.ID, cur.State)
 		}
 		mt, _, _ := mime.ParseMediaType(ct)
 		id, err := insertBatchTx(ctx, tx, o, cur, data, mt, "")
@@ -654,10 +645,6 @@ func (o *Org) asyncCreateBatch(c *call, j *Job) {
 	})
 	if err != nil {
 		c.fail(err)
-		return
-	}
-	if conflict != nil {
-		c.fail(conflict)
 		return
 	}
 	o.kick()

@@ -521,21 +521,18 @@ func (o *Org) uploadJobData(c *call, id string) {
 		c.fail(errUploadTooLarge(limit))
 		return
 	}
-	var conflict *apiError
 	err = o.write(c.r.Context(), func(tx *sql.Tx) error {
 		cur, err := o.jobQ(c.r.Context(), tx, j.ID)
 		if err != nil {
 			return err
 		}
 		if cur.State != StateOpen {
-			conflict = badRequest("INVALIDJOBSTATE", fmt.Sprintf("Uploading data is not allowed for a job in the %s state", cur.State))
-			return nil
+			return badRequest("INVALIDJOBSTATE", fmt.Sprintf("Uploading data is not allowed for a job in the %s state", cur.State))
 		}
 		if cur.Uploaded {
 			// UNCERTAIN: whether Salesforce accepts a second upload; jsforce
 			// forbids it and the reference advises refusing it.
-			conflict = badRequest("INVALIDJOBSTATE", "Data can only be uploaded to a job once")
-			return nil
+			return badRequest("INVALIDJOBSTATE", "Data can only be uploaded to a job once")
 		}
 		if err := insertBatch(c.r.Context(), tx, o, cur, data, "text/csv"); err != nil {
 			return err
@@ -545,10 +542,6 @@ func (o *Org) uploadJobData(c *call, id string) {
 	})
 	if err != nil {
 		c.fail(err)
-		return
-	}
-	if conflict != nil {
-		c.fail(conflict)
 		return
 	}
 	c.limitInfo()
@@ -586,7 +579,6 @@ func (o *Org) patchJob(c *call, kind JobKind, id string) {
 		c.fail(badRequest("JSON_PARSER_ERROR", "Unable to parse the request body as JSON: "+err.Error()))
 		return
 	}
-	var conflict *apiError
 	err = o.write(c.r.Context(), func(tx *sql.Tx) error {
 		cur, err := o.jobQ(c.r.Context(), tx, j.ID)
 		if err != nil {
@@ -595,17 +587,14 @@ func (o *Org) patchJob(c *call, kind JobKind, id string) {
 		switch {
 		case req.State == StateUploadComplete && kind == KindIngest:
 			if cur.State != StateOpen {
-				conflict = badRequest("INVALIDJOBSTATE", fmt.Sprintf("Closing already %s Job not allowed", stateWord(cur.State)))
-				return nil
+				return badRequest("INVALIDJOBSTATE", fmt.Sprintf("Closing already %s Job not allowed", stateWord(cur.State)))
 			}
 		case req.State == StateAborted:
 			if cur.Terminal() {
-				conflict = badRequest("INVALIDJOBSTATE", fmt.Sprintf("Aborting already %s Job not allowed", stateWord(cur.State)))
-				return nil
+				return badRequest("INVALIDJOBSTATE", fmt.Sprintf("Aborting already %s Job not allowed", stateWord(cur.State)))
 			}
 		default:
-			conflict = badRequest("INVALIDJOBSTATE", fmt.Sprintf("Changing the state of a job to %q is not allowed", req.State))
-			return nil
+			return badRequest("INVALIDJOBSTATE", fmt.Sprintf("Changing the state of a job to %q is not allowed", req.State))
 		}
 		stamp := o.stamp()
 		if _, err := tx.ExecContext(c.r.Context(), `UPDATE _jobs SET state = ?, system_modstamp = ? WHERE id = ?`,
@@ -624,10 +613,6 @@ func (o *Org) patchJob(c *call, kind JobKind, id string) {
 	})
 	if err != nil {
 		c.fail(err)
-		return
-	}
-	if conflict != nil {
-		c.fail(conflict)
 		return
 	}
 	if j.State == StateUploadComplete {
@@ -657,7 +642,6 @@ func (o *Org) deleteJob(c *call, kind JobKind, id string) {
 		c.fail(errNotFound)
 		return
 	}
-	var conflict *apiError
 	err := o.write(c.r.Context(), func(tx *sql.Tx) error {
 		cur, err := o.jobQ(c.r.Context(), tx, j.ID)
 		if err != nil {
@@ -666,17 +650,12 @@ func (o *Org) deleteJob(c *call, kind JobKind, id string) {
 		if cur.State == StateOpen || cur.State == StateInProgress || (kind == KindQuery && cur.State == StateUploadComplete) {
 			// Recorded for query jobs; UNCERTAIN for ingest jobs, which
 			// answer in the same words here.
-			conflict = badRequest("API_ERROR", "Error encountered when deleting the job because the job is not terminated")
-			return nil
+			return badRequest("API_ERROR", "Error encountered when deleting the job because the job is not terminated")
 		}
 		return deleteJobTx(c.r.Context(), tx, cur.ID)
 	})
 	if err != nil {
 		c.fail(err)
-		return
-	}
-	if conflict != nil {
-		c.fail(conflict)
 		return
 	}
 	c.noContent()
